@@ -1,0 +1,187 @@
+//! The accelerator configuration schema. Every field carries its unit in its name; the TOML key
+//! paths (`macro.rows`, `chip.tiles`, `dram.preset`, ...) are a public interface used by `--set`
+//! and by sweep specs, so renaming a field is a breaking change.
+//!
+//! Validation (ranges, cross-field checks) lives in `validate.rs`; presets in `sim/presets/`.
+
+use serde::{Deserialize, Serialize};
+
+/// A whole accelerator: either a CIM design or a roofline baseline device.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HardwareConfig {
+    /// Short name, e.g. `edgecim-65nm`.
+    pub name: String,
+    /// One line saying what this design is.
+    #[serde(default)]
+    pub description: String,
+    /// `cim` (simulated) or `roofline` (a baseline device described by bandwidth, peak and power).
+    #[serde(default)]
+    pub kind: HardwareKind,
+    pub clock: ClockConfig,
+    #[serde(rename = "macro")]
+    pub cim_macro: MacroConfig,
+    pub chip: ChipConfig,
+    pub dram: DramSection,
+    pub precision: PrecisionConfig,
+    /// Only for `kind = "roofline"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roofline: Option<RooflineConfig>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HardwareKind {
+    #[default]
+    Cim,
+    Roofline,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClockConfig {
+    /// Accelerator clock (macros, buffers, vector unit, interconnect).
+    pub freq_mhz: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MacroKind {
+    /// Digital SRAM CIM: bit-serial inputs, adder tree, shift-add.
+    #[default]
+    Digital,
+    /// Analog SRAM CIM: bit-line accumulation read out by shared ADCs.
+    Analog,
+}
+
+/// One CIM macro. Weight-stationary: a macro holds a `rows` x (`cols` / `weight_bits`) weight
+/// block and computes that many dot products of length `rows` per input vector.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MacroConfig {
+    #[serde(default)]
+    pub kind: MacroKind,
+    /// Dot-product length (word lines activated together).
+    pub rows: u32,
+    /// Bit columns; `cols / weight_bits` output channels.
+    pub cols: u32,
+    /// Bits per stored weight (4 = INT4, 8 = INT8). `--weights int8` sets this.
+    pub weight_bits: u32,
+    /// Input bits applied per cycle (bit-serial: 1).
+    pub input_bits_per_cycle: u32,
+    /// Adder-tree + shift-add pipeline latency added to every tile, in cycles.
+    pub pipeline_depth_cycles: u32,
+    /// Energy of one MAC at `weight_bits` x activation bits.
+    pub energy_pj_per_mac: f64,
+    /// Weight-write bandwidth into the array.
+    pub write_bits_per_cycle: u32,
+    pub write_energy_pj_per_bit: f64,
+    /// Two weight copies: write one while computing on the other.
+    pub ping_pong: bool,
+    pub leakage_mw: f64,
+    pub area_mm2: f64,
+    /// Analog variant only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adc: Option<AdcConfig>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdcConfig {
+    pub bits: u32,
+    /// Columns sharing one ADC (conversions are serialized over them).
+    pub columns_per_adc: u32,
+    pub energy_pj_per_conversion: f64,
+    pub area_mm2_per_adc: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChipConfig {
+    pub tiles: u32,
+    pub macros_per_tile: u32,
+    /// CIM capacity set aside to keep weights between tokens (used by the `resident` mapping).
+    /// 0 means: all macros may hold resident weights.
+    pub resident_weight_kib: u64,
+    /// On-chip KV-cache buffer; 0 = the KV cache lives in DRAM.
+    pub kv_buffer_kib: u64,
+    pub global_buffer: BufferConfig,
+    pub tile_buffer: BufferConfig,
+    pub vector: VectorConfig,
+    pub interconnect: InterconnectConfig,
+    /// Area of everything not modelled separately (control, I/O, PHY).
+    pub other_area_mm2: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BufferConfig {
+    pub capacity_kib: u64,
+    pub bandwidth_bytes_per_cycle: u32,
+    pub energy_pj_per_bit: f64,
+    pub leakage_mw: f64,
+    pub area_mm2: f64,
+}
+
+/// The vector / special-function unit: `lanes` elements per cycle, with per-op cycle and energy
+/// costs per element.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VectorConfig {
+    pub lanes: u32,
+    /// Cycles per `lanes` elements, per op kind.
+    pub rmsnorm_cycles_per_element: f64,
+    pub rope_cycles_per_element: f64,
+    pub softmax_cycles_per_element: f64,
+    pub silu_cycles_per_element: f64,
+    pub add_cycles_per_element: f64,
+    pub argmax_cycles_per_element: f64,
+    /// MAC-like work done on the vector unit (attention score/value when not mapped to CIM).
+    pub mac_cycles_per_element: f64,
+    pub energy_pj_per_op: f64,
+    pub energy_pj_per_mac: f64,
+    pub leakage_mw: f64,
+    pub area_mm2: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InterconnectConfig {
+    pub bandwidth_bytes_per_cycle: u32,
+    pub latency_cycles: u32,
+    pub energy_pj_per_bit: f64,
+}
+
+/// DRAM: a named preset (timing, organisation, currents) with the fields users sweep most.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DramSection {
+    /// `lpddr4-3200`, `lpddr4x-4266`, `lpddr5-6400`, `ddr4-3200`.
+    pub preset: String,
+    pub channels: u32,
+    /// When set, DRAM energy is bytes x this figure instead of the IDD-current model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub energy_pj_per_bit: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrecisionConfig {
+    pub activation_bits: u32,
+    pub kv_bits: u32,
+}
+
+/// A baseline device modelled as a roofline (no cycle-level model).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RooflineConfig {
+    pub bandwidth_gbps: f64,
+    pub peak_tops: f64,
+    pub power_w: f64,
+    pub idle_power_w: f64,
+    /// Fraction of peak bandwidth reachable in practice.
+    pub bandwidth_efficiency: f64,
+    /// Fraction of peak compute reachable in practice.
+    pub compute_efficiency: f64,
+    pub area_mm2: f64,
+}

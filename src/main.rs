@@ -1,0 +1,58 @@
+//! The `cimsim` command line: a thin layer over the library crates. Each subcommand lives in its
+//! own module under `cmd/` with its own clap `Args` struct; this file only dispatches and maps
+//! errors to exit codes (2 = bad input, 1 = anything else).
+
+mod cmd;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "cimsim",
+    version,
+    about = "Cycle-level simulator of compute-in-memory accelerators for small language models",
+    long_about = None
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the shipped model cards.
+    Models(cmd::models::ModelsArgs),
+    /// Show, import or graph a model.
+    #[command(subcommand)]
+    Model(cmd::models::ModelCommand),
+    /// List the embedded hardware presets.
+    Configs(cmd::config::ConfigsArgs),
+    /// Show a hardware configuration.
+    #[command(subcommand)]
+    Config(cmd::config::ConfigCommand),
+    /// Run a DRAMsim3-format trace through the cycle-level DRAM model.
+    Dram(cmd::dram::DramArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Models(args) => cmd::models::run_models(args),
+        Command::Model(c) => cmd::models::run_model(c),
+        Command::Configs(args) => cmd::config::run_configs(args),
+        Command::Config(c) => cmd::config::run_config(c),
+        Command::Dram(args) => cmd::dram::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            if cmd::is_bad_input(&err) {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}
