@@ -1,2 +1,11 @@
-//! Result records, exporters (JSON, CSV, Markdown), Pareto fronts, charts and Chrome traces.
-//! Knows nothing of simulation internals.
+//! Result records, exporters (JSON, CSV, Markdown, plain text), and Chrome trace-event output.
+//! Knows nothing of simulation internals: the simulator fills a [`RunRecord`] and a list of
+//! [`TraceEvent`]s, and this crate only formats them.
+
+pub mod export;
+pub mod record;
+pub mod trace;
+
+pub use export::{exporter_by_name, CsvExporter, Exporter, JsonExporter, MarkdownExporter};
+pub use record::RunRecord;
+pub use trace::{chrome_trace_json, TraceEvent};

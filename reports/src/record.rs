@@ -1,0 +1,145 @@
+//! The result of one simulated run, with stable key names (they are the JSON keys of
+//! `cimsim simulate --json` and the CSV columns of sweeps).
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// One simulated run. Field order is the output order; names carry units.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunRecord {
+    pub model: String,
+    pub config: String,
+    pub mapping: String,
+    pub fidelity: String,
+    /// Weight precision, `int4` or `int8`.
+    pub weights: String,
+    pub prompt_tokens: u64,
+    pub generated_tokens: u64,
+    pub batch: u64,
+    /// Time to first token: the prefill phase, which also emits the first token.
+    pub ttft_s: f64,
+    /// Mean time of one decode step (G-1 steps).
+    pub decode_s_per_token: f64,
+    /// (G-1) x B / decode time.
+    pub tokens_per_s: f64,
+    /// Prefill + decode time.
+    pub simulated_s: f64,
+    pub energy_j: f64,
+    /// energy_j / (G x B).
+    pub energy_j_per_token: f64,
+    /// G x B / energy_j.
+    pub tokens_per_j: f64,
+    pub macs: u64,
+    /// Bytes read from DRAM as the DRAM model moved them (whole bursts).
+    pub dram_read_bytes: u64,
+    /// Bytes written to DRAM as the DRAM model moved them (whole bursts).
+    pub dram_write_bytes: u64,
+    /// Bytes the mapping asked to read (before rounding to bursts).
+    pub dram_read_bytes_requested: u64,
+    /// Bytes the mapping asked to write (before rounding to bursts).
+    pub dram_write_bytes_requested: u64,
+    /// DRAM bytes read during the decode steps (whole bursts).
+    pub decode_dram_read_bytes: u64,
+    pub dram_activates: u64,
+    pub dram_row_hits: u64,
+    pub dram_refreshes: u64,
+    pub dram_peak_bandwidth_gbps: f64,
+    pub peak_macs_per_s: f64,
+    /// MACs done / (peak MAC rate x simulated time).
+    pub macro_utilization: f64,
+    pub area_mm2: f64,
+    /// What limits decode: `dram`, `compute`, `write` or `vector`.
+    pub bound: String,
+    pub energy_breakdown_j: BTreeMap<String, f64>,
+    pub time_breakdown_s: BTreeMap<String, f64>,
+}
+
+impl RunRecord {
+    /// The scalar fields as (key, formatted value) pairs in output order, for tables and CSV.
+    /// Breakdowns are flattened as `energy_breakdown_j.<component>`.
+    pub fn flat_fields(&self) -> Vec<(String, String)> {
+        let value = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
+        let mut out = Vec::new();
+        if let serde_json::Value::Object(map) = value {
+            flatten("", &map, &mut out);
+        }
+        out
+    }
+}
+
+fn flatten(
+    prefix: &str,
+    map: &serde_json::Map<String, serde_json::Value>,
+    out: &mut Vec<(String, String)>,
+) {
+    for (k, v) in map {
+        let key = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        match v {
+            serde_json::Value::Object(inner) => flatten(&key, inner, out),
+            serde_json::Value::String(s) => out.push((key, s.clone())),
+            other => out.push((key, other.to_string())),
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) fn sample() -> RunRecord {
+    RunRecord {
+        model: "m".into(),
+        config: "c".into(),
+        mapping: "balanced-pipeline".into(),
+        fidelity: "cycle".into(),
+        weights: "int4".into(),
+        prompt_tokens: 4,
+        generated_tokens: 3,
+        batch: 1,
+        ttft_s: 1e-3,
+        decode_s_per_token: 2e-4,
+        tokens_per_s: 5000.0,
+        simulated_s: 1.4e-3,
+        energy_j: 0.5,
+        energy_j_per_token: 0.5 / 3.0,
+        tokens_per_j: 6.0,
+        macs: 1000,
+        dram_read_bytes: 640,
+        dram_write_bytes: 64,
+        dram_read_bytes_requested: 600,
+        dram_write_bytes_requested: 10,
+        decode_dram_read_bytes: 320,
+        dram_activates: 3,
+        dram_row_hits: 7,
+        dram_refreshes: 0,
+        dram_peak_bandwidth_gbps: 102.4,
+        peak_macs_per_s: 1e12,
+        macro_utilization: 0.25,
+        area_mm2: 50.0,
+        bound: "dram".into(),
+        energy_breakdown_j: [
+            ("dram".to_string(), 0.4),
+            ("macro_compute".to_string(), 0.1),
+        ]
+        .into_iter()
+        .collect(),
+        time_breakdown_s: [("dram".to_string(), 1.0e-3)].into_iter().collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flat_fields_keep_order_and_flatten_breakdowns() {
+        let fields = sample().flat_fields();
+        assert_eq!(fields[0], ("model".to_string(), "m".to_string()));
+        let keys: Vec<&str> = fields.iter().map(|(k, _)| k.as_str()).collect();
+        assert!(keys.contains(&"energy_breakdown_j.dram"));
+        assert!(keys.contains(&"time_breakdown_s.dram"));
+        let pos = |k: &str| keys.iter().position(|x| *x == k);
+        assert!(pos("ttft_s") < pos("energy_j"));
+    }
+}
