@@ -1,6 +1,7 @@
 //! Hardware side of cimsim: accelerator configuration and presets, CIM macro and chip component
 //! models, the Program IR and the engine that executes it. Knows nothing about models.
 
+pub mod components;
 pub mod config;
 pub mod program;
 
