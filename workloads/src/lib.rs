@@ -1,2 +1,17 @@
 //! Model cards, Hugging Face `config.json` import, the decoder graph and analytic counts.
 //! Knows nothing about hardware.
+//!
+//! A [`ModelCard`] describes a Llama-family decoder-only model. [`build_graph`] turns a card, a
+//! [`Phase`] (prefill of P tokens or a decode step at KV length L) and a batch into a
+//! [`DecoderGraph`] of ops whose MACs equal the closed forms [`phase_macs`] and
+//! [`workload_macs`] exactly.
+
+mod card;
+mod counts;
+mod error;
+mod shipped;
+
+pub use card::{ModelCard, SUPPORTED_ACTIVATIONS};
+pub use counts::{decode_kv_lens, phase_macs, workload_macs, ModelCounts, Phase, Workload};
+pub use error::WorkloadError;
+pub use shipped::{load_model, shipped, shipped_names, shipped_toml};

@@ -1,0 +1,331 @@
+//! The model card: a TOML description of a Llama-family decoder-only model, its schema
+//! (unknown keys rejected) and its validation (every size non-zero and bounded, heads consistent).
+
+use crate::error::WorkloadError;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// A decoder-only model, as far as the simulator needs to know it: shapes and architecture flags.
+/// Field meanings follow the Hugging Face config names they are imported from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelCard {
+    /// Short identifier, e.g. `qwen3-0.6b`.
+    pub name: String,
+    pub hidden_size: u64,
+    /// Width of the gated MLP (gate and up each produce this many features).
+    pub intermediate_size: u64,
+    pub num_layers: u32,
+    pub num_attention_heads: u32,
+    /// Key/value heads; fewer than attention heads means grouped-query attention.
+    pub num_kv_heads: u32,
+    pub head_dim: u64,
+    pub vocab_size: u64,
+    /// LM head shares the embedding matrix (no separate LM head parameters).
+    pub tie_word_embeddings: bool,
+    /// Biases on the q, k and v projections (Qwen2/Qwen2.5).
+    #[serde(default)]
+    pub qkv_bias: bool,
+    /// Per-head RMSNorm on queries and keys (Qwen3).
+    #[serde(default)]
+    pub qk_norm: bool,
+    /// q, k and v computed by one fused matrix (Phi-3).
+    #[serde(default)]
+    pub fused_qkv: bool,
+    /// gate and up computed by one fused matrix, gate first (Phi-3).
+    #[serde(default)]
+    pub fused_gate_up: bool,
+    /// 0-based indices of layers that skip rotary embeddings (SmolLM3), ascending.
+    #[serde(default)]
+    pub nope_layers: Vec<u32>,
+    /// Longest context the model supports, in tokens.
+    pub max_context: u64,
+    pub norm_eps: f64,
+    pub rope_theta: f64,
+    /// MLP activation; only `silu` (SwiGLU) is modelled.
+    #[serde(default = "default_activation")]
+    pub activation: String,
+}
+
+fn default_activation() -> String {
+    "silu".to_string()
+}
+
+/// Activations the decoder graph knows how to model.
+pub const SUPPORTED_ACTIVATIONS: &[&str] = &["silu"];
+
+// Bounds keep every count of the crate well inside u64 (the largest product, layers x hidden x
+// intermediate x 3, stays below 2^56) while being orders of magnitude above any small model.
+const MAX_HIDDEN: u64 = 1 << 20;
+const MAX_INTERMEDIATE: u64 = 1 << 22;
+const MAX_LAYERS: u32 = 1024;
+const MAX_HEADS: u32 = 4096;
+const MAX_HEAD_DIM: u64 = 4096;
+const MAX_Q_WIDTH: u64 = 1 << 20;
+const MAX_VOCAB: u64 = 1 << 24;
+const MAX_CONTEXT: u64 = 1 << 32;
+
+impl ModelCard {
+    /// Parses and validates a card from TOML text; `source_name` (a path or `shipped:NAME`)
+    /// appears in every error.
+    pub fn from_toml_str(text: &str, source_name: &str) -> Result<ModelCard, WorkloadError> {
+        let card: ModelCard = toml::from_str(text).map_err(|e| WorkloadError::CardSyntax {
+            source_name: source_name.to_string(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        card.validate(source_name)?;
+        Ok(card)
+    }
+
+    /// Reads, parses and validates a card file.
+    pub fn from_toml_file(path: &Path) -> Result<ModelCard, WorkloadError> {
+        let text = std::fs::read_to_string(path).map_err(|source| WorkloadError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        ModelCard::from_toml_str(&text, &path.display().to_string())
+    }
+
+    /// The card as TOML, preceded by `header` lines turned into `#` comments.
+    pub fn to_toml_string(&self, header: &[&str]) -> String {
+        let mut out = String::new();
+        for line in header {
+            out.push_str("# ");
+            out.push_str(line);
+            out.push('\n');
+        }
+        // Serialising a plain struct of strings, integers, floats, booleans and an integer array
+        // cannot fail; fall back to the Debug form rather than panic if it ever did.
+        match toml::to_string(self) {
+            Ok(body) => out.push_str(&body),
+            Err(e) => out.push_str(&format!("# serialisation failed: {e}\n")),
+        }
+        out
+    }
+
+    /// Checks ranges and consistency; errors name `source_name` and the offending key.
+    pub fn validate(&self, source_name: &str) -> Result<(), WorkloadError> {
+        let err = |key: &str, message: String| WorkloadError::CardValue {
+            source_name: source_name.to_string(),
+            key: key.to_string(),
+            message,
+        };
+        if self.name.is_empty()
+            || self
+                .name
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(err(
+                "name",
+                format!(
+                    "`{}` must be non-empty, without spaces or control characters",
+                    self.name
+                ),
+            ));
+        }
+        let ranges: [(&str, u64, u64); 8] = [
+            ("hidden_size", self.hidden_size, MAX_HIDDEN),
+            (
+                "intermediate_size",
+                self.intermediate_size,
+                MAX_INTERMEDIATE,
+            ),
+            (
+                "num_layers",
+                u64::from(self.num_layers),
+                u64::from(MAX_LAYERS),
+            ),
+            (
+                "num_attention_heads",
+                u64::from(self.num_attention_heads),
+                u64::from(MAX_HEADS),
+            ),
+            (
+                "num_kv_heads",
+                u64::from(self.num_kv_heads),
+                u64::from(MAX_HEADS),
+            ),
+            ("head_dim", self.head_dim, MAX_HEAD_DIM),
+            ("vocab_size", self.vocab_size, MAX_VOCAB),
+            ("max_context", self.max_context, MAX_CONTEXT),
+        ];
+        for (key, value, max) in ranges {
+            if value == 0 || value > max {
+                return Err(err(
+                    key,
+                    format!("{value} is out of range; allowed 1..={max}"),
+                ));
+            }
+        }
+        if self.num_kv_heads > self.num_attention_heads
+            || !self.num_attention_heads.is_multiple_of(self.num_kv_heads)
+        {
+            return Err(err(
+                "num_kv_heads",
+                format!(
+                    "{} must divide num_attention_heads = {}",
+                    self.num_kv_heads, self.num_attention_heads
+                ),
+            ));
+        }
+        let q_width = u64::from(self.num_attention_heads) * self.head_dim;
+        if q_width > MAX_Q_WIDTH {
+            return Err(err(
+                "head_dim",
+                format!(
+                    "num_attention_heads x head_dim = {q_width} is out of range; allowed up to {MAX_Q_WIDTH}"
+                ),
+            ));
+        }
+        let mut previous: Option<u32> = None;
+        for &layer in &self.nope_layers {
+            if layer >= self.num_layers {
+                return Err(err(
+                    "nope_layers",
+                    format!(
+                        "layer index {layer} is out of range; allowed 0..={} (num_layers = {})",
+                        self.num_layers - 1,
+                        self.num_layers
+                    ),
+                ));
+            }
+            if previous.is_some_and(|p| layer <= p) {
+                return Err(err(
+                    "nope_layers",
+                    format!("indices must be strictly ascending, found {layer} after {previous:?}"),
+                ));
+            }
+            previous = Some(layer);
+        }
+        if !(self.norm_eps.is_finite() && self.norm_eps > 0.0 && self.norm_eps < 1.0) {
+            return Err(err(
+                "norm_eps",
+                format!(
+                    "{} is out of range; allowed 0 < norm_eps < 1",
+                    self.norm_eps
+                ),
+            ));
+        }
+        if !(self.rope_theta.is_finite() && self.rope_theta > 0.0) {
+            return Err(err(
+                "rope_theta",
+                format!("{} must be a finite number > 0", self.rope_theta),
+            ));
+        }
+        if !SUPPORTED_ACTIVATIONS.contains(&self.activation.as_str()) {
+            return Err(err(
+                "activation",
+                format!(
+                    "`{}` is not supported; allowed: {}",
+                    self.activation,
+                    SUPPORTED_ACTIVATIONS.join(", ")
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Query width: attention heads x head dim.
+    pub fn q_dim(&self) -> u64 {
+        u64::from(self.num_attention_heads) * self.head_dim
+    }
+
+    /// Key (or value) width: KV heads x head dim.
+    pub fn kv_dim(&self) -> u64 {
+        u64::from(self.num_kv_heads) * self.head_dim
+    }
+
+    /// Whether layer `layer` (0-based) applies rotary position embeddings.
+    pub fn uses_rope(&self, layer: u32) -> bool {
+        self.nope_layers.binary_search(&layer).is_err()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tiny() -> ModelCard {
+        ModelCard {
+            name: "tiny".into(),
+            hidden_size: 64,
+            intermediate_size: 128,
+            num_layers: 4,
+            num_attention_heads: 4,
+            num_kv_heads: 2,
+            head_dim: 16,
+            vocab_size: 100,
+            tie_word_embeddings: true,
+            qkv_bias: false,
+            qk_norm: false,
+            fused_qkv: false,
+            fused_gate_up: false,
+            nope_layers: vec![3],
+            max_context: 512,
+            norm_eps: 1e-6,
+            rope_theta: 10000.0,
+            activation: "silu".into(),
+        }
+    }
+
+    #[test]
+    fn toml_round_trip_is_lossless() {
+        let card = tiny();
+        let text = card.to_toml_string(&["a comment"]);
+        assert!(text.starts_with("# a comment\n"));
+        let back = ModelCard::from_toml_str(&text, "mem").unwrap();
+        assert_eq!(back, card);
+    }
+
+    #[test]
+    fn unknown_key_is_rejected_with_its_name() {
+        let text = tiny().to_toml_string(&[]) + "num_expertz = 8\n";
+        let e = ModelCard::from_toml_str(&text, "x.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("x.toml") && e.contains("num_expertz"), "{e}");
+    }
+
+    type Mutation = fn(&mut ModelCard);
+
+    #[test]
+    fn invalid_values_name_the_key() {
+        let cases: [(Mutation, &str); 12] = [
+            ((|c| c.hidden_size = 0), "hidden_size"),
+            ((|c| c.num_kv_heads = 3), "num_kv_heads"),
+            ((|c| c.num_kv_heads = 8), "num_kv_heads"),
+            ((|c| c.nope_layers = vec![4]), "nope_layers"),
+            ((|c| c.nope_layers = vec![2, 1]), "nope_layers"),
+            ((|c| c.norm_eps = 0.0), "norm_eps"),
+            ((|c| c.rope_theta = f64::NAN), "rope_theta"),
+            ((|c| c.activation = "gelu".into()), "activation"),
+            ((|c| c.name = "a b".into()), "name"),
+            ((|c| c.vocab_size = 1 << 30), "vocab_size"),
+            ((|c| c.head_dim = 8192), "head_dim"),
+            (
+                (|c| {
+                    c.num_attention_heads = 512;
+                    c.num_kv_heads = 512;
+                    c.head_dim = 4096;
+                }),
+                "head_dim",
+            ),
+        ];
+        for (mutate, key) in cases {
+            let mut card = tiny();
+            mutate(&mut card);
+            let e = card.validate("f.toml").unwrap_err().to_string();
+            assert!(
+                e.contains("f.toml") && e.contains(&format!("`{key}`")),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn nope_layers_select_rope() {
+        let card = tiny();
+        assert!(card.uses_rope(0) && card.uses_rope(2) && !card.uses_rope(3));
+    }
+}
