@@ -3,6 +3,7 @@
 
 use crate::card::ModelCard;
 use crate::error::WorkloadError;
+use crate::hf;
 use std::path::Path;
 
 /// (name, TOML text) of every shipped card, in listing order.
@@ -71,7 +72,14 @@ pub fn load_model(name_or_path: &str) -> Result<ModelCard, WorkloadError> {
             shipped: NAMES.join(", "),
         });
     }
-    ModelCard::from_toml_file(path)
+    let is_json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    if is_json {
+        hf::import_hf_file(path, None)
+    } else {
+        ModelCard::from_toml_file(path)
+    }
 }
 
 #[cfg(test)]

@@ -52,3 +52,32 @@ fn untied_lm_head_counts_as_non_embedding() {
     assert_eq!(c.non_embedding_params, 1_100_048_384 - 32_000 * 2048);
     assert_eq!(c.weight_bytes_int4, 1_100_048_384 / 2);
 }
+
+fn fixture(stem: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/hf")
+        .join(format!("{stem}.config.json"))
+}
+
+#[test]
+fn imported_configs_match_the_reference_parameter_counts_exactly() {
+    for (name, stem, params) in REFERENCE {
+        let card = workloads::import_hf_file(&fixture(stem), None).unwrap();
+        assert_eq!(card.counts().params, *params, "{stem}");
+        assert_eq!(card.name, stem.to_ascii_lowercase());
+        // The import reproduces the shipped card field by field, not just its count.
+        let named = workloads::import_hf_file(&fixture(stem), Some(name)).unwrap();
+        assert_eq!(Some(named), shipped(name), "{stem}");
+    }
+}
+
+#[test]
+fn load_model_accepts_names_cards_and_configs() {
+    let by_name = workloads::load_model("smollm3-3b").unwrap();
+    let by_json = workloads::load_model(fixture("SmolLM3-3B").to_str().unwrap()).unwrap();
+    assert_eq!(by_json.nope_layers, by_name.nope_layers);
+    assert_eq!(by_json.counts(), by_name.counts());
+    let card_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/smollm3-3b.toml");
+    let by_card = workloads::load_model(card_path.to_str().unwrap()).unwrap();
+    assert_eq!(by_card, by_name);
+}
