@@ -9,11 +9,13 @@
 mod card;
 mod counts;
 mod error;
+mod graph;
 mod hf;
 mod shipped;
 
 pub use card::{ModelCard, SUPPORTED_ACTIVATIONS};
 pub use counts::{decode_kv_lens, phase_macs, workload_macs, ModelCounts, Phase, Workload};
 pub use error::WorkloadError;
+pub use graph::{build_graph, DecoderGraph, Op, OpKind};
 pub use hf::{import_hf_file, import_hf_str, SUPPORTED_MODEL_TYPES};
 pub use shipped::{load_model, shipped, shipped_names, shipped_toml};
