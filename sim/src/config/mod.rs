@@ -1,5 +1,116 @@
 //! Accelerator configuration: schema, presets, loading, validation and `--set` overrides.
+//!
+//! Loading goes text → TOML value tree → `--set` overrides applied on the tree → per-key checks
+//! (unknown keys, types, ranges) → deserialise → cross-key validation. Working on the tree makes
+//! every field overridable and lets every error name its key path.
 
+mod error;
+mod keys;
+mod presets;
 pub mod schema;
+mod validate;
 
+pub use error::ConfigError;
+pub use keys::key_paths;
+pub use presets::{preset_names, preset_text, DEFAULT_PRESET};
 pub use schema::*;
+pub use validate::MAX_TOTAL_MACROS;
+
+use std::path::Path;
+use toml::{Table, Value};
+
+/// A shipped preset, parsed. `None` for an unknown name.
+pub fn preset(name: &str) -> Option<HardwareConfig> {
+    let text = preset_text(name)?;
+    parse_config(text, &preset_origin(name), &[]).ok()
+}
+
+fn preset_origin(name: &str) -> String {
+    format!("preset `{name}`")
+}
+
+/// Loads a preset name or a TOML file, applies `overrides` (`key.path=value`, in order) and
+/// validates the result.
+pub fn load_config(
+    name_or_path: &str,
+    overrides: &[String],
+) -> Result<HardwareConfig, ConfigError> {
+    if let Some(text) = preset_text(name_or_path) {
+        return parse_config(text, &preset_origin(name_or_path), overrides);
+    }
+    let path = Path::new(name_or_path);
+    let looks_like_path = name_or_path.contains(['/', '\\']) || name_or_path.ends_with(".toml");
+    if !path.exists() && !looks_like_path {
+        return Err(ConfigError::UnknownConfig {
+            name: name_or_path.to_string(),
+            presets: preset_names().join(", "),
+            hint: error::did_you_mean(name_or_path, preset_names().iter().copied()),
+        });
+    }
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+        origin: path.display().to_string(),
+        source,
+    })?;
+    parse_config(&text, &path.display().to_string(), overrides)
+}
+
+/// Parses configuration `text`; `origin` (a file path or preset name) is what errors report.
+pub fn parse_config(
+    text: &str,
+    origin: &str,
+    overrides: &[String],
+) -> Result<HardwareConfig, ConfigError> {
+    let mut tree: Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| ConfigError::Syntax {
+            origin: origin.to_string(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+    for arg in overrides {
+        keys::apply_override(&mut tree, arg)?;
+    }
+    let origin = if overrides.is_empty() {
+        origin.to_string()
+    } else {
+        format!("{origin} with --set {}", overrides.join(" --set "))
+    };
+    keys::check_tree(&origin, &mut tree)?;
+    let cfg: HardwareConfig = Value::Table(tree)
+        .try_into()
+        .map_err(|e: toml::de::Error| ConfigError::Invalid {
+            origin: origin.clone(),
+            message: e.message().to_string(),
+        })?;
+    cfg.validate_as(&origin)?;
+    Ok(cfg)
+}
+
+impl HardwareConfig {
+    /// A complete TOML file for this configuration; [`parse_config`] of it gives back an equal
+    /// configuration.
+    pub fn to_toml_string(&self) -> String {
+        match toml::to_string(self) {
+            Ok(s) => s,
+            // Every field is a plain number, string, bool or table, which TOML always encodes.
+            Err(e) => format!("# cannot encode this configuration as TOML: {e}\n"),
+        }
+    }
+
+    /* DRAM_SHIM
+        /// The DRAM model's spec: the `dram.preset` with `dram.channels` channels.
+        pub fn dram_spec(&self) -> Result<dram::DramSpec, ConfigError> {
+            match dram::presets::get(&self.dram.preset) {
+                Some(spec) => Ok(spec.with_channels(self.dram.channels)),
+                None => Err(ConfigError::OutOfRange {
+                    origin: format!("configuration `{}`", self.name),
+                    key: "dram.preset".into(),
+                    value: format!("\"{}\"", self.dram.preset),
+                    allowed: keys::allowed(keys::Rule::DramPreset),
+                }),
+            }
+        }
+    */
+}
+
+#[cfg(test)]
+mod tests;

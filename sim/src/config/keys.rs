@@ -1,0 +1,459 @@
+//! The public list of configuration key paths with the type and allowed range of each, and the
+//! checks that run on the TOML value tree before it is deserialised: unknown keys (with the
+//! nearest valid key), missing keys, wrong types and out-of-range values, each naming its key
+//! path. `--set` overrides are applied to the same tree, so they work for every field.
+
+use super::error::{did_you_mean, ConfigError};
+use toml::{Table, Value};
+
+/// What a leaf key accepts.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Rule {
+    /// An integer in `min..=max`.
+    Int {
+        min: i64,
+        max: i64,
+    },
+    /// A finite float in `[min, max]`, or `(min, max]` when `min_open`. Integers are accepted
+    /// and stored as floats.
+    Float {
+        min: f64,
+        max: f64,
+        min_open: bool,
+    },
+    Bool,
+    /// One of the listed strings.
+    OneOf(&'static [&'static str]),
+    /// A DRAM preset name.
+    DramPreset,
+    /// A configuration name: 1-64 chars of `A-Z a-z 0-9 . _ -`.
+    Name,
+    /// Any string.
+    Text,
+}
+
+const fn int(min: i64, max: i64) -> Rule {
+    Rule::Int { min, max }
+}
+/// `[min, max]`.
+const fn closed(min: f64, max: f64) -> Rule {
+    Rule::Float {
+        min,
+        max,
+        min_open: false,
+    }
+}
+/// `(0, max]`.
+const fn positive(max: f64) -> Rule {
+    Rule::Float {
+        min: 0.0,
+        max,
+        min_open: true,
+    }
+}
+
+const KIB_MAX: i64 = 1 << 40;
+
+/// Every leaf key path with its rule. Sorted; a test checks it matches the schema exactly.
+pub(crate) const RULES: &[(&str, Rule)] = &[
+    ("chip.global_buffer.area_mm2", closed(0.0, 1e5)),
+    (
+        "chip.global_buffer.bandwidth_bytes_per_cycle",
+        int(1, 1 << 20),
+    ),
+    ("chip.global_buffer.capacity_kib", int(1, 1 << 30)),
+    ("chip.global_buffer.energy_pj_per_bit", closed(0.0, 1e3)),
+    ("chip.global_buffer.leakage_mw", closed(0.0, 1e5)),
+    (
+        "chip.interconnect.bandwidth_bytes_per_cycle",
+        int(1, 1 << 20),
+    ),
+    ("chip.interconnect.energy_pj_per_bit", closed(0.0, 1e3)),
+    ("chip.interconnect.latency_cycles", int(0, 1_000_000)),
+    ("chip.kv_buffer_kib", int(0, 1 << 30)),
+    ("chip.macros_per_tile", int(1, 4096)),
+    ("chip.other_area_mm2", closed(0.0, 1e5)),
+    ("chip.resident_weight_kib", int(0, KIB_MAX)),
+    ("chip.tile_buffer.area_mm2", closed(0.0, 1e5)),
+    (
+        "chip.tile_buffer.bandwidth_bytes_per_cycle",
+        int(1, 1 << 20),
+    ),
+    ("chip.tile_buffer.capacity_kib", int(1, 1 << 30)),
+    ("chip.tile_buffer.energy_pj_per_bit", closed(0.0, 1e3)),
+    ("chip.tile_buffer.leakage_mw", closed(0.0, 1e5)),
+    ("chip.tiles", int(1, 4096)),
+    ("chip.vector.add_cycles_per_element", positive(1e6)),
+    ("chip.vector.area_mm2", closed(0.0, 1e5)),
+    ("chip.vector.argmax_cycles_per_element", positive(1e6)),
+    ("chip.vector.energy_pj_per_mac", closed(0.0, 1e4)),
+    ("chip.vector.energy_pj_per_op", closed(0.0, 1e4)),
+    ("chip.vector.lanes", int(1, 65_536)),
+    ("chip.vector.leakage_mw", closed(0.0, 1e5)),
+    ("chip.vector.mac_cycles_per_element", positive(1e6)),
+    ("chip.vector.rmsnorm_cycles_per_element", positive(1e6)),
+    ("chip.vector.rope_cycles_per_element", positive(1e6)),
+    ("chip.vector.silu_cycles_per_element", positive(1e6)),
+    ("chip.vector.softmax_cycles_per_element", positive(1e6)),
+    ("clock.freq_mhz", positive(5000.0)),
+    ("description", Rule::Text),
+    ("dram.channels", int(1, 64)),
+    ("dram.energy_pj_per_bit", closed(0.0, 1e3)),
+    ("dram.preset", Rule::DramPreset),
+    ("kind", Rule::OneOf(&["cim", "roofline"])),
+    ("macro.adc.area_mm2_per_adc", closed(0.0, 100.0)),
+    ("macro.adc.bits", int(1, 16)),
+    ("macro.adc.columns_per_adc", int(1, 4096)),
+    ("macro.adc.energy_pj_per_conversion", closed(0.0, 1e4)),
+    ("macro.area_mm2", positive(1e4)),
+    ("macro.cols", int(8, 4096)),
+    ("macro.energy_pj_per_mac", closed(0.0, 1e3)),
+    ("macro.input_bits_per_cycle", int(1, 16)),
+    ("macro.kind", Rule::OneOf(&["digital", "analog"])),
+    ("macro.leakage_mw", closed(0.0, 1e4)),
+    ("macro.ping_pong", Rule::Bool),
+    ("macro.pipeline_depth_cycles", int(0, 1000)),
+    ("macro.rows", int(8, 4096)),
+    ("macro.weight_bits", int(1, 16)),
+    ("macro.write_bits_per_cycle", int(1, 65_536)),
+    ("macro.write_energy_pj_per_bit", closed(0.0, 1e3)),
+    ("name", Rule::Name),
+    ("precision.activation_bits", int(1, 16)),
+    ("precision.kv_bits", int(1, 32)),
+    ("roofline.area_mm2", positive(1e6)),
+    ("roofline.bandwidth_efficiency", positive(1.0)),
+    ("roofline.bandwidth_gbps", positive(1e5)),
+    ("roofline.compute_efficiency", positive(1.0)),
+    ("roofline.idle_power_w", closed(0.0, 1e5)),
+    ("roofline.peak_tops", positive(1e6)),
+    ("roofline.power_w", positive(1e5)),
+];
+
+/// Keys (leaves or tables) that may be absent.
+pub(crate) const OPTIONAL: &[&str] = &[
+    "description",
+    "kind",
+    "macro.kind",
+    "macro.adc",
+    "dram.energy_pj_per_bit",
+    "roofline",
+];
+
+/// All settable key paths (leaves), sorted. A stable public interface: `--set`, sweep specs.
+pub fn key_paths() -> Vec<String> {
+    RULES.iter().map(|(k, _)| (*k).to_string()).collect()
+}
+
+pub(crate) fn rule(path: &str) -> Option<Rule> {
+    RULES.iter().find(|(k, _)| *k == path).map(|(_, r)| *r)
+}
+
+/// Table paths: every proper prefix of a leaf path.
+fn is_table_path(path: &str) -> bool {
+    let prefix = format!("{path}.");
+    RULES.iter().any(|(k, _)| k.starts_with(&prefix))
+}
+
+fn all_paths() -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (k, _) in RULES {
+        for (i, c) in k.char_indices() {
+            if c == '.' {
+                out.push(k[..i].to_string());
+            }
+        }
+        out.push((*k).to_string());
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Direct children of table `prefix` ("" = root): `(name, is_table)`, sorted, deduplicated.
+fn children(prefix: &str) -> Vec<(String, bool)> {
+    let start = if prefix.is_empty() {
+        String::new()
+    } else {
+        format!("{prefix}.")
+    };
+    let mut out: Vec<(String, bool)> = RULES
+        .iter()
+        .filter_map(|(k, _)| k.strip_prefix(start.as_str()))
+        .map(|rest| match rest.split_once('.') {
+            Some((head, _)) => (head.to_string(), true),
+            None => (rest.to_string(), false),
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn join(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() {
+        key.to_string()
+    } else {
+        format!("{prefix}.{key}")
+    }
+}
+
+pub(crate) fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::String(_) => "a string",
+        Value::Integer(_) => "an integer",
+        Value::Float(_) => "a float",
+        Value::Boolean(_) => "a boolean",
+        Value::Datetime(_) => "a date-time",
+        Value::Array(_) => "an array",
+        Value::Table(_) => "a table",
+    }
+}
+
+/// What a rule expects, for messages.
+pub(crate) fn expected(rule: Rule) -> String {
+    match rule {
+        Rule::Int { .. } => "an integer".into(),
+        Rule::Float { .. } => "a number".into(),
+        Rule::Bool => "a boolean (true or false)".into(),
+        Rule::OneOf(_) | Rule::DramPreset | Rule::Name | Rule::Text => "a string".into(),
+    }
+}
+
+/// The allowed range of a rule, for messages.
+pub(crate) fn allowed(rule: Rule) -> String {
+    match rule {
+        Rule::Int { min, max } => format!("{min}..={max}"),
+        Rule::Float { min, max, min_open } => {
+            let open = if min_open { "(" } else { "[" };
+            format!("{open}{min}, {max}] (finite)")
+        }
+        Rule::Bool => "true or false".into(),
+        Rule::OneOf(list) => format!("one of {}", quoted(list.iter().copied())),
+        Rule::DramPreset => format!("one of {}", quoted(dram_preset_names().iter().copied())),
+        Rule::Name => "1 to 64 characters from A-Z a-z 0-9 . _ -".into(),
+        Rule::Text => "any string".into(),
+    }
+}
+
+fn quoted<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    items
+        .map(|s| format!("\"{s}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub(crate) fn dram_preset_names() -> &'static [&'static str] {
+    // DRAM_SHIM: the contract's names until `dram::presets` lands.
+    &["lpddr4-3200", "lpddr4x-4266", "lpddr5-6400", "ddr4-3200"]
+}
+
+/// Checks one leaf value against its rule; converts integers given for float keys to floats.
+pub(crate) fn check_leaf(
+    origin: &str,
+    path: &str,
+    rule: Rule,
+    v: &mut Value,
+) -> Result<(), ConfigError> {
+    let wrong_type = |v: &Value| ConfigError::WrongType {
+        origin: origin.to_string(),
+        key: path.to_string(),
+        expected: expected(rule),
+        found: type_name(v).to_string(),
+    };
+    let out_of_range = |shown: String| ConfigError::OutOfRange {
+        origin: origin.to_string(),
+        key: path.to_string(),
+        value: shown,
+        allowed: allowed(rule),
+    };
+    match rule {
+        Rule::Int { min, max } => match v {
+            Value::Integer(i) if (min..=max).contains(i) => Ok(()),
+            Value::Integer(i) => Err(out_of_range(i.to_string())),
+            other => Err(wrong_type(other)),
+        },
+        Rule::Float { min, max, min_open } => {
+            let x = match v {
+                Value::Float(x) => *x,
+                Value::Integer(i) => *i as f64,
+                other => return Err(wrong_type(other)),
+            };
+            let above_min = if min_open { x > min } else { x >= min };
+            if !(x.is_finite() && above_min && x <= max) {
+                return Err(out_of_range(format_float(x)));
+            }
+            *v = Value::Float(x);
+            Ok(())
+        }
+        Rule::Bool => match v {
+            Value::Boolean(_) => Ok(()),
+            other => Err(wrong_type(other)),
+        },
+        Rule::OneOf(_) | Rule::DramPreset | Rule::Name | Rule::Text => {
+            let s = match v {
+                Value::String(s) => s.as_str(),
+                other => return Err(wrong_type(other)),
+            };
+            let ok = match rule {
+                Rule::OneOf(list) => list.contains(&s),
+                Rule::DramPreset => dram_preset_names().contains(&s),
+                Rule::Name => {
+                    !s.is_empty()
+                        && s.len() <= 64
+                        && s.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+                }
+                _ => true,
+            };
+            if ok {
+                return Ok(());
+            }
+            let mut shown = format!("\"{s}\"");
+            match rule {
+                Rule::OneOf(list) => shown.push_str(&hint_suffix(s, list)),
+                Rule::DramPreset => shown.push_str(&hint_suffix(s, dram_preset_names())),
+                _ => {}
+            }
+            Err(out_of_range(shown))
+        }
+    }
+}
+
+fn hint_suffix(s: &str, list: &[&str]) -> String {
+    let hint = did_you_mean(s, list.iter().copied());
+    // Rendered after the value: `"lpdr5" (did you mean ...?)`.
+    match hint.strip_prefix("; ") {
+        Some(h) => format!(" ({h})"),
+        None => String::new(),
+    }
+}
+
+/// Floats print with a decimal point or exponent (`200.0`, `1e-5`), as in TOML.
+pub(crate) fn format_float(x: f64) -> String {
+    format!("{x:?}")
+}
+
+/// Checks the whole tree: unknown keys (nearest valid key suggested), wrong types, ranges of
+/// every leaf, missing required keys. Integers given for float keys become floats.
+pub(crate) fn check_tree(origin: &str, root: &mut Table) -> Result<(), ConfigError> {
+    check_table(origin, "", root)
+}
+
+fn check_table(origin: &str, prefix: &str, table: &mut Table) -> Result<(), ConfigError> {
+    for (key, value) in table.iter_mut() {
+        let path = join(prefix, key);
+        if let Some(rule) = rule(&path) {
+            check_leaf(origin, &path, rule, value)?;
+        } else if is_table_path(&path) {
+            match value {
+                Value::Table(t) => check_table(origin, &path, t)?,
+                other => {
+                    return Err(ConfigError::WrongType {
+                        origin: origin.to_string(),
+                        key: path,
+                        expected: "a table".into(),
+                        found: type_name(other).to_string(),
+                    })
+                }
+            }
+        } else {
+            let paths = all_paths();
+            return Err(ConfigError::UnknownKey {
+                origin: origin.to_string(),
+                hint: did_you_mean(&path, paths.iter().map(String::as_str)),
+                key: path,
+            });
+        }
+    }
+    for (child, is_table) in children(prefix) {
+        let path = join(prefix, &child);
+        if !table.contains_key(&child) && !OPTIONAL.contains(&path.as_str()) {
+            let expected = if is_table {
+                "a table".to_string()
+            } else {
+                rule(&path)
+                    .map(|r| format!("{}, allowed {}", expected(r), allowed(r)))
+                    .unwrap_or_default()
+            };
+            return Err(ConfigError::MissingKey {
+                origin: origin.to_string(),
+                key: path,
+                expected,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Applies one `--set key.path=value` to the tree, parsing the value by the key's type.
+pub(crate) fn apply_override(root: &mut Table, arg: &str) -> Result<(), ConfigError> {
+    let (key, raw) = arg
+        .split_once('=')
+        .map(|(k, v)| (k.trim(), v.trim()))
+        .filter(|(k, _)| !k.is_empty())
+        .ok_or_else(|| ConfigError::BadOverride {
+            arg: arg.to_string(),
+        })?;
+    let Some(rule) = rule(key) else {
+        let hint = if is_table_path(key) {
+            format!(
+                "; it is a table, set one of its keys (e.g. `{}`)",
+                first_leaf_under(key)
+            )
+        } else {
+            did_you_mean(key, RULES.iter().map(|(k, _)| *k))
+        };
+        return Err(ConfigError::UnknownOverrideKey {
+            arg: arg.to_string(),
+            key: key.to_string(),
+            hint,
+        });
+    };
+    let type_err = || ConfigError::OverrideType {
+        arg: arg.to_string(),
+        key: key.to_string(),
+        expected: expected(rule),
+        value: raw.to_string(),
+    };
+    let value = match rule {
+        Rule::Int { .. } => Value::Integer(raw.replace('_', "").parse().map_err(|_| type_err())?),
+        Rule::Float { .. } => Value::Float(raw.replace('_', "").parse().map_err(|_| type_err())?),
+        Rule::Bool => Value::Boolean(raw.parse().map_err(|_| type_err())?),
+        _ => Value::String(unquote(raw).to_string()),
+    };
+    let mut parts: Vec<&str> = key.split('.').collect();
+    let leaf = parts.pop().unwrap_or(key);
+    let mut table = root;
+    for part in parts {
+        let entry = table
+            .entry(part.to_string())
+            .or_insert_with(|| Value::Table(Table::new()));
+        if !entry.is_table() {
+            *entry = Value::Table(Table::new());
+        }
+        table = match entry {
+            Value::Table(t) => t,
+            _ => return Err(type_err()),
+        };
+    }
+    table.insert(leaf.to_string(), value);
+    Ok(())
+}
+
+fn first_leaf_under(prefix: &str) -> &'static str {
+    let p = format!("{prefix}.");
+    RULES
+        .iter()
+        .map(|(k, _)| *k)
+        .find(|k| k.starts_with(&p))
+        .unwrap_or("macro.rows")
+}
+
+fn unquote(s: &str) -> &str {
+    for q in ['"', '\''] {
+        if let Some(inner) = s.strip_prefix(q).and_then(|r| r.strip_suffix(q)) {
+            return inner;
+        }
+    }
+    s
+}
