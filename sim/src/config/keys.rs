@@ -144,6 +144,24 @@ pub fn key_paths() -> Vec<String> {
     RULES.iter().map(|(k, _)| (*k).to_string()).collect()
 }
 
+/// Every settable key path with what it accepts (`an integer, allowed 8..=4096`), sorted; keys
+/// that may be left out say so.
+pub fn key_help() -> Vec<(String, String)> {
+    RULES
+        .iter()
+        .map(|(k, r)| {
+            let optional = OPTIONAL
+                .iter()
+                .any(|o| *k == *o || k.starts_with(&format!("{o}.")));
+            let mut help = format!("{}, allowed {}", expected(*r), allowed(*r));
+            if optional {
+                help.push_str(" (optional)");
+            }
+            ((*k).to_string(), help)
+        })
+        .collect()
+}
+
 pub(crate) fn rule(path: &str) -> Option<Rule> {
     RULES.iter().find(|(k, _)| *k == path).map(|(_, r)| *r)
 }

@@ -11,7 +11,7 @@ pub mod schema;
 mod validate;
 
 pub use error::ConfigError;
-pub use keys::key_paths;
+pub use keys::{key_help, key_paths};
 pub use presets::{preset_names, preset_text, DEFAULT_PRESET};
 pub use schema::*;
 pub use validate::MAX_TOTAL_MACROS;

@@ -395,3 +395,16 @@ proptest! {
         prop_assert_eq!(back, cfg);
     }
 }
+
+#[test]
+fn key_help_lists_ranges_and_optional_keys() {
+    let help = key_help();
+    assert_eq!(help.len(), key_paths().len());
+    let find = |k: &str| help.iter().find(|(p, _)| p == k).map(|(_, h)| h.clone());
+    assert_eq!(
+        find("macro.rows").as_deref(),
+        Some("an integer, allowed 8..=4096")
+    );
+    assert!(find("macro.adc.bits").is_some_and(|h| h.ends_with("(optional)")));
+    assert!(find("chip.tiles").is_some_and(|h| !h.contains("optional")));
+}
