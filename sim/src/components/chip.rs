@@ -3,7 +3,8 @@
 //! peak come from its `roofline` section and the CIM sections are ignored.
 
 use super::cim_macro::{
-    adcs_per_macro, bits_per_macro, input_cycles_per_vector, weights_per_macro,
+    adcs_per_macro, bits_per_macro, compute_energy_pj_at, input_cycles_per_vector,
+    weights_per_macro,
 };
 use crate::config::{HardwareConfig, HardwareKind, RooflineConfig};
 use serde::Serialize;
@@ -112,6 +113,12 @@ pub fn peak_macs_per_s(cfg: &HardwareConfig, activation_bits: u32) -> f64 {
         / cycles
 }
 
+/// Macro energy of `macs` MACs at the configured activation precision
+/// (`precision.activation_bits`), ADC conversions included for analog macros.
+pub fn macro_compute_energy_pj(cfg: &HardwareConfig, macs: u64) -> f64 {
+    compute_energy_pj_at(&cfg.cim_macro, cfg.precision.activation_bits, macs)
+}
+
 /// Clock period in picoseconds, rounded to the nearest integer picosecond.
 pub fn clock_period_ps(cfg: &HardwareConfig) -> u64 {
     (1e6 / cfg.clock.freq_mhz).round().max(1.0) as u64
@@ -157,6 +164,9 @@ mod tests {
         assert!(close(area_mm2(&cfg).adc_mm2, 2.048));
         // Peak: 16 x (256 x 32) x 200e6 / 16 cycles = 1.6384e12 MAC/s.
         assert!(close(peak_macs_per_s(&cfg, 8), 1.6384e12));
+        // 8192 MACs at INT4 activations: 8192 x 0.05 + (8192 x 4 x 4 / 256 = 512) x 0.5 = 665.6.
+        cfg.precision.activation_bits = 4;
+        assert!(close(macro_compute_energy_pj(&cfg, 8192), 665.6));
     }
 
     #[test]

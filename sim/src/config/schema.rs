@@ -6,7 +6,10 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A whole accelerator: either a CIM design or a roofline baseline device.
+/// A whole accelerator: either a CIM design or a roofline baseline device. Every section is
+/// present in both kinds so a file has one shape; a roofline device is described by its
+/// `roofline` section (plus `precision` and `dram.energy_pj_per_bit`) and its `clock`, `macro`
+/// and `chip` sections are validated but ignored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HardwareConfig {
