@@ -1,2 +1,22 @@
 //! The cycle-level DRAM model: JEDEC timing, FR-FCFS scheduling with open pages, refresh and
 //! IDD-based energy. Reads DRAMsim3 `.ini` configs and runs DRAMsim3-format traces.
+//!
+//! The controller follows DRAMsim3's structure (read queue and write buffer, per-bank or
+//! per-rank command queues, round-robin over queues, first ready command per queue, on-demand
+//! precharge with a row-hit cap of 4, refresh that drains the rank first), so that its results
+//! can be checked against DRAMsim3's on the same `.ini` and trace.
+
+pub mod address;
+pub mod energy;
+pub mod error;
+pub mod ini;
+pub mod presets;
+pub mod spec;
+
+pub use address::{AddressMapping, Location};
+pub use energy::EnergyIncrements;
+pub use error::DramError;
+pub use spec::{
+    ControllerConfig, DramSpec, IddCurrents, Organization, Power, Protocol, QueueStructure,
+    RefreshPolicy, RowBufferPolicy, Timing,
+};

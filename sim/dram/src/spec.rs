@@ -1,0 +1,512 @@
+//! The description of a DRAM system: organisation, JEDEC timing (in DRAM clock cycles), power
+//! (IDD currents or a pJ/bit figure) and controller settings. This is the crate's TOML format
+//! (serde of [`DramSpec`]); DRAMsim3 `.ini` files are read into the same structure by `ini.rs`.
+
+use crate::error::DramError;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// DRAM standard. Decides how many data transfers happen per clock cycle (and so the burst
+/// length in cycles) and which timing rules apply (tPPD for LPDDR4/LPDDR5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Protocol {
+    Ddr3,
+    Ddr4,
+    Lpddr,
+    Lpddr3,
+    Lpddr4,
+    /// LPDDR5 with a 4:1 WCK:CK ratio: data moves on both WCK edges, 8 transfers per CK.
+    Lpddr5,
+}
+
+impl Protocol {
+    /// Data transfers per command clock (tCK) cycle.
+    pub fn transfers_per_clock(self) -> u64 {
+        match self {
+            Protocol::Lpddr5 => 8,
+            _ => 2,
+        }
+    }
+
+    /// Whether precharges to different banks must be tPPD apart (LPDDR4/5, as DRAMsim3 does
+    /// for LPDDR4).
+    pub fn has_tppd(self) -> bool {
+        matches!(self, Protocol::Lpddr4 | Protocol::Lpddr5)
+    }
+
+    /// Parses DRAMsim3's protocol names.
+    pub fn from_name(name: &str) -> Option<Protocol> {
+        match name.to_ascii_uppercase().as_str() {
+            "DDR3" => Some(Protocol::Ddr3),
+            "DDR4" => Some(Protocol::Ddr4),
+            "LPDDR" => Some(Protocol::Lpddr),
+            "LPDDR3" => Some(Protocol::Lpddr3),
+            "LPDDR4" => Some(Protocol::Lpddr4),
+            "LPDDR5" => Some(Protocol::Lpddr5),
+            _ => None,
+        }
+    }
+}
+
+/// Geometry of the system. `rows`/`columns` are per bank of one device; `columns` counts
+/// physical columns of `device_width` bits (DRAMsim3's convention), so one burst covers
+/// `burst_length` columns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Organization {
+    pub channels: u32,
+    pub ranks: u32,
+    pub bankgroups: u32,
+    pub banks_per_group: u32,
+    pub rows: u64,
+    pub columns: u64,
+    /// Data pins of one device (x16 = 16).
+    pub device_width: u32,
+    /// Data pins of one channel; `bus_width / device_width` devices form a rank.
+    pub bus_width: u32,
+    /// Burst length (beats per column command).
+    pub burst_length: u32,
+}
+
+/// JEDEC timing parameters in DRAM clock cycles (tCK), except `tck_ps`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Timing {
+    /// Clock period in picoseconds.
+    pub tck_ps: u64,
+    /// Additive latency.
+    #[serde(default)]
+    pub al: u64,
+    /// CAS (read) latency.
+    pub cl: u64,
+    /// CAS write latency.
+    pub cwl: u64,
+    pub trcd: u64,
+    pub trp: u64,
+    pub tras: u64,
+    /// ACT to ACT, same bank. DRAMsim3 files have no tRC; it is then tRAS + tRP.
+    pub trc: u64,
+    pub trtp: u64,
+    /// Write recovery (end of write data to PRE).
+    pub twr: u64,
+    pub twtr_s: u64,
+    pub twtr_l: u64,
+    pub tccd_s: u64,
+    pub tccd_l: u64,
+    pub trrd_s: u64,
+    pub trrd_l: u64,
+    pub tfaw: u64,
+    /// Rank-to-rank data bus switch (and read-to-write turnaround) gap.
+    pub trtrs: u64,
+    /// Precharge to precharge, different banks (LPDDR4/5).
+    #[serde(default)]
+    pub tppd: u64,
+    /// Average refresh interval (per rank).
+    pub trefi: u64,
+    /// All-bank refresh cycle time.
+    pub trfc: u64,
+}
+
+/// Currents of one device in mA at `vdd`, used the way DRAMsim3 does (one supply).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IddCurrents {
+    pub vdd: f64,
+    /// One ACT-PRE cycle (tRC) current.
+    pub idd0: f64,
+    /// Precharge standby.
+    pub idd2n: f64,
+    /// Active standby.
+    pub idd3n: f64,
+    /// Burst read.
+    pub idd4r: f64,
+    /// Burst write.
+    pub idd4w: f64,
+    /// All-bank refresh.
+    pub idd5ab: f64,
+}
+
+/// Energy model: IDD currents (DRAMsim3's per-command and background increments) or a flat
+/// figure per bit moved. When `energy_pj_per_bit` is set it is used instead of the currents.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Power {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idd: Option<IddCurrents>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub energy_pj_per_bit: Option<f64>,
+}
+
+/// How the controller's command queues are organised (DRAMsim3 `queue_structure`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum QueueStructure {
+    PerBank,
+    PerRank,
+}
+
+/// Refresh scheduling (DRAMsim3 `refresh_policy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RefreshPolicy {
+    /// Every rank refreshed at the same time, every tREFI.
+    RankLevelSimultaneous,
+    /// One rank every tREFI / ranks, round robin.
+    RankLevelStaggered,
+}
+
+/// Row-buffer policy (DRAMsim3 `row_buf_policy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RowBufferPolicy {
+    OpenPage,
+    ClosePage,
+}
+
+/// Controller settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ControllerConfig {
+    /// DRAMsim3 mapping string, most significant field first, e.g. `rochrababgco`.
+    pub address_mapping: String,
+    pub queue_structure: QueueStructure,
+    pub refresh_policy: RefreshPolicy,
+    pub row_buffer_policy: RowBufferPolicy,
+    /// Entries per command queue (per bank or per rank).
+    pub cmd_queue_size: u32,
+    /// Entries of the read queue and, separately, of the write buffer.
+    pub trans_queue_size: u32,
+}
+
+/// A complete DRAM system description.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DramSpec {
+    pub name: String,
+    pub protocol: Protocol,
+    pub organization: Organization,
+    pub timing: Timing,
+    pub power: Power,
+    pub controller: ControllerConfig,
+}
+
+impl DramSpec {
+    /// Reads a DRAMsim3 `.ini` file.
+    pub fn from_ini_file(path: &Path) -> Result<DramSpec, DramError> {
+        crate::ini::spec_from_ini_file(path)
+    }
+
+    /// Reads this crate's TOML format (the serde form of [`DramSpec`]) and validates it.
+    pub fn from_toml_file(path: &Path) -> Result<DramSpec, DramError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| DramError::Io {
+            path: shown.clone(),
+            source,
+        })?;
+        DramSpec::from_toml_str(&text, &shown)
+    }
+
+    /// Parses the TOML format; `origin` names the source in error messages.
+    pub fn from_toml_str(text: &str, origin: &str) -> Result<DramSpec, DramError> {
+        let spec: DramSpec = toml::from_str(text).map_err(|e| DramError::Toml {
+            path: origin.to_string(),
+            message: e.to_string(),
+        })?;
+        spec.validate(origin)?;
+        Ok(spec)
+    }
+
+    /// The TOML form, accepted back by [`DramSpec::from_toml_str`].
+    pub fn to_toml_string(&self) -> String {
+        // Serialising plain structs of numbers and strings cannot fail.
+        toml::to_string(self).unwrap_or_default()
+    }
+
+    /// The same DRAM with `channels` channels (each with its own controller and bus).
+    pub fn with_channels(mut self, channels: u32) -> DramSpec {
+        self.organization.channels = channels;
+        self
+    }
+
+    /// The same DRAM with a flat energy figure instead of the IDD model.
+    pub fn with_energy_pj_per_bit(mut self, pj_per_bit: f64) -> DramSpec {
+        self.power.energy_pj_per_bit = Some(pj_per_bit);
+        self
+    }
+
+    pub fn channels(&self) -> u32 {
+        self.organization.channels
+    }
+
+    pub fn ranks(&self) -> u32 {
+        self.organization.ranks
+    }
+
+    /// Banks per rank.
+    pub fn banks(&self) -> u32 {
+        self.organization.bankgroups * self.organization.banks_per_group
+    }
+
+    pub fn tck_ps(&self) -> u64 {
+        self.timing.tck_ps
+    }
+
+    pub fn tck_ns(&self) -> f64 {
+        self.timing.tck_ps as f64 / 1000.0
+    }
+
+    /// Devices that together drive one channel's bus (one rank).
+    pub fn devices_per_rank(&self) -> u64 {
+        u64::from(self.organization.bus_width / self.organization.device_width.max(1))
+    }
+
+    /// Bytes moved by one request (one burst on the whole channel bus): bus_width/8 × BL.
+    pub fn request_bytes(&self) -> u64 {
+        u64::from(self.organization.bus_width) / 8 * u64::from(self.organization.burst_length)
+    }
+
+    /// Clock cycles one burst occupies the data bus.
+    pub fn burst_cycles(&self) -> u64 {
+        u64::from(self.organization.burst_length) / self.protocol.transfers_per_clock()
+    }
+
+    /// Read latency: AL + CL.
+    pub fn read_latency(&self) -> u64 {
+        self.timing.al + self.timing.cl
+    }
+
+    /// Write latency: AL + CWL.
+    pub fn write_latency(&self) -> u64 {
+        self.timing.al + self.timing.cwl
+    }
+
+    /// Bytes of one row across the rank (row buffer size seen by the controller).
+    pub fn row_bytes(&self) -> u64 {
+        self.organization.columns * u64::from(self.organization.bus_width) / 8
+    }
+
+    /// Capacity of one channel in bytes.
+    pub fn channel_bytes(&self) -> u64 {
+        self.row_bytes()
+            * self.organization.rows
+            * u64::from(self.banks())
+            * u64::from(self.organization.ranks)
+    }
+
+    /// Peak data bandwidth of all channels in GB/s (10^9 bytes per second).
+    pub fn peak_bandwidth_gbps(&self) -> f64 {
+        let bytes_per_cycle = u64::from(self.organization.bus_width) as f64 / 8.0
+            * self.protocol.transfers_per_clock() as f64;
+        bytes_per_cycle * f64::from(self.organization.channels) / self.tck_ns()
+    }
+
+    /// Energy per bit for analytic models. With a pJ/bit figure, that figure. With IDD currents:
+    /// a streaming read burst (IDD4R − IDD3N over the burst), active-standby background over
+    /// the burst time (IDD3N), and one ACT/PRE pair (DRAMsim3's ACT increment) shared by the
+    /// bursts of one row, per bit moved.
+    pub fn idd_energy_pj_per_bit_estimate(&self) -> f64 {
+        if let Some(pj) = self.power.energy_pj_per_bit {
+            return pj;
+        }
+        let Some(idd) = &self.power.idd else {
+            return 0.0;
+        };
+        let e = crate::energy::EnergyIncrements::new(self);
+        let bursts_per_row = (self.row_bytes() / self.request_bytes().max(1)).max(1) as f64;
+        let bg = idd.vdd
+            * idd.idd3n
+            * self.devices_per_rank() as f64
+            * self.burst_cycles() as f64
+            * self.tck_ns();
+        let per_burst = e.read_pj + bg + e.act_pj / bursts_per_row;
+        per_burst / (self.request_bytes() * 8) as f64
+    }
+
+    /// Checks that the description is usable; `origin` names the source in messages.
+    pub fn validate(&self, origin: &str) -> Result<(), DramError> {
+        let o = &self.organization;
+        let t = &self.timing;
+        let pow2 = |key: &str, v: u64| -> Result<(), DramError> {
+            if v == 0 || !v.is_power_of_two() {
+                return Err(DramError::bad(origin, key, v, "a power of two ≥ 1"));
+            }
+            Ok(())
+        };
+        pow2("organization.channels", u64::from(o.channels))?;
+        pow2("organization.ranks", u64::from(o.ranks))?;
+        pow2("organization.bankgroups", u64::from(o.bankgroups))?;
+        pow2("organization.banks_per_group", u64::from(o.banks_per_group))?;
+        pow2("organization.rows", o.rows)?;
+        pow2("organization.columns", o.columns)?;
+        pow2("organization.device_width", u64::from(o.device_width))?;
+        pow2("organization.bus_width", u64::from(o.bus_width))?;
+        pow2("organization.burst_length", u64::from(o.burst_length))?;
+        if o.channels > 64 || o.ranks > 16 || self.banks() > 64 {
+            return Err(DramError::bad(
+                origin,
+                "organization",
+                format!(
+                    "{} channels, {} ranks, {} banks",
+                    o.channels,
+                    o.ranks,
+                    self.banks()
+                ),
+                "at most 64 channels, 16 ranks and 64 banks per rank",
+            ));
+        }
+        if o.bus_width < o.device_width || o.bus_width < 8 {
+            return Err(DramError::bad(
+                origin,
+                "organization.bus_width",
+                o.bus_width,
+                format!("≥ 8 and ≥ device_width ({})", o.device_width),
+            ));
+        }
+        let tpc = self.protocol.transfers_per_clock();
+        if u64::from(o.burst_length) < tpc || u64::from(o.burst_length) > o.columns {
+            return Err(DramError::bad(
+                origin,
+                "organization.burst_length",
+                o.burst_length,
+                format!("between {tpc} (one clock) and columns ({})", o.columns),
+            ));
+        }
+        if !(1..=100_000).contains(&t.tck_ps) {
+            return Err(DramError::bad(
+                origin,
+                "timing.tck_ps",
+                t.tck_ps,
+                "1 to 100000 ps",
+            ));
+        }
+        for (key, v) in [
+            ("timing.cl", t.cl),
+            ("timing.cwl", t.cwl),
+            ("timing.trcd", t.trcd),
+            ("timing.trp", t.trp),
+            ("timing.tras", t.tras),
+            ("timing.trc", t.trc),
+            ("timing.tccd_s", t.tccd_s),
+            ("timing.tccd_l", t.tccd_l),
+            ("timing.trrd_s", t.trrd_s),
+            ("timing.trrd_l", t.trrd_l),
+            ("timing.trefi", t.trefi),
+            ("timing.trfc", t.trfc),
+        ] {
+            if v == 0 || v > 1_000_000 {
+                return Err(DramError::bad(origin, key, v, "1 to 1000000 cycles"));
+            }
+        }
+        for (key, v) in [
+            ("timing.al", t.al),
+            ("timing.trtp", t.trtp),
+            ("timing.twr", t.twr),
+            ("timing.twtr_s", t.twtr_s),
+            ("timing.twtr_l", t.twtr_l),
+            ("timing.tfaw", t.tfaw),
+            ("timing.trtrs", t.trtrs),
+            ("timing.tppd", t.tppd),
+        ] {
+            if v > 1_000_000 {
+                return Err(DramError::bad(origin, key, v, "0 to 1000000 cycles"));
+            }
+        }
+        // The scheduler keeps one "earliest time" per bank group and per rank and lets the
+        // coarser level stand for the finer one, which is exact when the long (same bank group)
+        // constraint is at least the short one, as JEDEC specifies.
+        for (key, l, s) in [
+            ("timing.tccd_l", t.tccd_l, t.tccd_s),
+            ("timing.trrd_l", t.trrd_l, t.trrd_s),
+            ("timing.twtr_l", t.twtr_l, t.twtr_s),
+        ] {
+            if l < s {
+                return Err(DramError::bad(
+                    origin,
+                    key,
+                    l,
+                    format!("≥ the _s value ({s})"),
+                ));
+            }
+        }
+        if t.trc < t.tras {
+            return Err(DramError::bad(
+                origin,
+                "timing.trc",
+                t.trc,
+                format!("≥ tras ({})", t.tras),
+            ));
+        }
+        if t.trefi <= t.trfc {
+            return Err(DramError::bad(
+                origin,
+                "timing.trefi",
+                t.trefi,
+                format!("> trfc ({})", t.trfc),
+            ));
+        }
+        match (&self.power.idd, self.power.energy_pj_per_bit) {
+            (None, None) => {
+                return Err(DramError::MissingKey {
+                    path: origin.to_string(),
+                    key: "power.idd or power.energy_pj_per_bit".to_string(),
+                })
+            }
+            (_, Some(pj)) if !(pj.is_finite() && (0.0..=1000.0).contains(&pj)) => {
+                return Err(DramError::bad(
+                    origin,
+                    "power.energy_pj_per_bit",
+                    pj,
+                    "0 to 1000 pJ/bit",
+                ));
+            }
+            _ => {}
+        }
+        if let Some(idd) = &self.power.idd {
+            for (key, v) in [
+                ("power.idd.vdd", idd.vdd),
+                ("power.idd.idd0", idd.idd0),
+                ("power.idd.idd2n", idd.idd2n),
+                ("power.idd.idd3n", idd.idd3n),
+                ("power.idd.idd4r", idd.idd4r),
+                ("power.idd.idd4w", idd.idd4w),
+                ("power.idd.idd5ab", idd.idd5ab),
+            ] {
+                if !(v.is_finite() && (0.0..=100_000.0).contains(&v)) {
+                    return Err(DramError::bad(
+                        origin,
+                        key,
+                        v,
+                        "a finite value from 0 to 100000",
+                    ));
+                }
+            }
+        }
+        let c = &self.controller;
+        crate::address::AddressMapping::new(self).map_err(|allowed| {
+            DramError::bad(
+                origin,
+                "controller.address_mapping",
+                &c.address_mapping,
+                allowed,
+            )
+        })?;
+        if !(1..=1024).contains(&c.cmd_queue_size) {
+            return Err(DramError::bad(
+                origin,
+                "controller.cmd_queue_size",
+                c.cmd_queue_size,
+                "1 to 1024",
+            ));
+        }
+        if !(1..=4096).contains(&c.trans_queue_size) {
+            return Err(DramError::bad(
+                origin,
+                "controller.trans_queue_size",
+                c.trans_queue_size,
+                "1 to 4096",
+            ));
+        }
+        Ok(())
+    }
+}
