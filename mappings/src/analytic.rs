@@ -1,0 +1,597 @@
+//! The `analytic` fidelity: time and energy of one phase in closed form, op by op, under the
+//! same plan (groups, stages, residency) and the same hardware numbers as the compiled Program,
+//! without building it.
+//!
+//! Each op is reduced to a handful of numbers (DRAM time, write time, compute time of its
+//! batches) and scheduled at op granularity on four resources — DRAM, the streaming macro
+//! groups (as one pool of `S` groups), the vector unit and the interconnect — with the data-flow
+//! ready time of each op:
+//! - `sequential`: nothing overlaps, so the phase is the sum of every op's load, write, compute
+//!   and vector time;
+//! - pipelined plans: a streamed op's DRAM reads start when DRAM is free (and at most one batch
+//!   per group ahead of the macros), its macro work ends at the latest of three bounds — the
+//!   macros' own throughput `(W + C) / S`, the last batch arriving from DRAM plus its write and
+//!   compute, and the op's input arriving plus the compute (and the writes that could not be
+//!   prefetched). That is "max of the stage times plus fill and drain", op by op, so stalls at
+//!   op boundaries are kept.
+//!
+//! Also the roofline evaluation of `kind = "roofline"` baseline devices.
+
+use crate::hw::HwNumbers;
+use crate::layout::{bytes_of, BIAS_BITS};
+use crate::lower::{merge_factor, vector_work};
+use crate::strategy::{CompileContext, MappingPlan, MappingStrategy};
+use crate::tiling::MatrixTiling;
+use crate::MappingError;
+use serde::Serialize;
+use sim::components::{
+    buffer_access_energy_pj, compute_energy_pj_at, leakage_energy_pj, outputs_per_macro,
+    static_power_mw, transfer_cycles, transfer_energy_pj, vector_cycles, vector_energy_pj,
+    write_energy_pj,
+};
+use sim::config::HardwareKind;
+use sim::program::VectorOp;
+use std::collections::BTreeMap;
+use workloads::{DecoderGraph, Op, OpKind, Phase};
+
+/// What limits a phase (or an op).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Bound {
+    Dram,
+    Compute,
+    Write,
+    Vector,
+}
+
+impl Bound {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Bound::Dram => "dram",
+            Bound::Compute => "compute",
+            Bound::Write => "write",
+            Bound::Vector => "vector",
+        }
+    }
+}
+
+/// One op's share of a phase, for `cimsim compile`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OpEstimate {
+    pub name: String,
+    pub tiles: u64,
+    /// Group fills (batches) the op's tiles take; 0 for a resident matrix.
+    pub batches: u64,
+    /// Macros of one batch (or of the resident slot).
+    pub macros: u64,
+    pub resident: bool,
+    pub dram_bytes: u64,
+    pub dram_s: f64,
+    /// Macro write and compute time, per group in parallel (summed over batches / groups).
+    pub write_s: f64,
+    pub compute_s: f64,
+    pub vector_s: f64,
+    pub bound: Bound,
+}
+
+/// Closed-form result of one phase.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AnalyticPhase {
+    pub time_s: f64,
+    /// By component, with the engine's names (`dram`, `macro_compute`, `macro_write`, `vector`,
+    /// `interconnect`, `buffer`, `leakage`; a roofline device: `device`).
+    pub energy_pj: BTreeMap<String, f64>,
+    /// Time during which a resource kind is busy (`dram`, `macro_write`, `macro_compute`,
+    /// `vector`, `interconnect`); macro groups working in parallel count once, as in the
+    /// engine's statistics.
+    pub busy_s: BTreeMap<String, f64>,
+    pub dram_read_bytes: u64,
+    pub dram_write_bytes: u64,
+    pub macs: u64,
+    pub bound: Bound,
+    pub ops: Vec<OpEstimate>,
+}
+
+fn bound_of(dram: f64, write: f64, compute: f64, vector: f64) -> Bound {
+    let mut best = (Bound::Dram, dram);
+    for (b, v) in [
+        (Bound::Compute, compute),
+        (Bound::Write, write),
+        (Bound::Vector, vector),
+    ] {
+        if v > best.1 {
+            best = (b, v);
+        }
+    }
+    best.0
+}
+
+#[derive(Default)]
+struct Clock {
+    dram: f64,
+    macros: f64,
+    vector: f64,
+    interconnect: f64,
+}
+
+struct Totals {
+    energy: [f64; 6],
+    busy: [f64; 5],
+    read: u64,
+    write: u64,
+    macs: u64,
+}
+
+const E_DRAM: usize = 0;
+const E_COMPUTE: usize = 1;
+const E_WRITE: usize = 2;
+const E_VECTOR: usize = 3;
+const E_IC: usize = 4;
+const E_BUFFER: usize = 5;
+const B_DRAM: usize = 0;
+const B_WRITE: usize = 1;
+const B_COMPUTE: usize = 2;
+const B_VECTOR: usize = 3;
+const B_IC: usize = 4;
+
+struct Eval<'a> {
+    ctx: &'a CompileContext<'a>,
+    hw: HwNumbers,
+    plan: MappingPlan,
+    merge: u64,
+    batch: u64,
+    dram_pj_per_bit: f64,
+    serial: bool,
+    clock: Clock,
+    /// End of the last task, for serial plans.
+    serial_end: f64,
+    t: Totals,
+    ops: Vec<OpEstimate>,
+}
+
+impl Eval<'_> {
+    /// Runs `dur` on a resource free at `*free`, not before `ready`; returns the end.
+    fn run(&mut self, free: fn(&mut Clock) -> &mut f64, ready: f64, dur: f64) -> f64 {
+        let start = if self.serial {
+            self.serial_end.max(ready)
+        } else {
+            free(&mut self.clock).max(ready)
+        };
+        let end = start + dur;
+        *free(&mut self.clock) = end;
+        self.serial_end = self.serial_end.max(end);
+        end
+    }
+
+    fn dram(&mut self, bytes: u64, write: bool, ready: f64) -> f64 {
+        let dur = self.hw.dram_s(bytes);
+        self.t.energy[E_DRAM] += bytes as f64 * 8.0 * self.dram_pj_per_bit;
+        self.t.energy[E_BUFFER] += buffer_access_energy_pj(&self.ctx.cfg.chip.global_buffer, bytes);
+        self.t.busy[B_DRAM] += dur;
+        if write {
+            self.t.write += bytes;
+        } else {
+            self.t.read += bytes;
+        }
+        self.run(|c| &mut c.dram, ready, dur)
+    }
+
+    fn vector(&mut self, vop: VectorOp, elements: u64, macs: u64, ready: f64) -> (f64, f64) {
+        let v = &self.ctx.cfg.chip.vector;
+        let dur = self.hw.cycles_s(vector_cycles(v, vop, elements));
+        self.t.energy[E_VECTOR] += vector_energy_pj(v, vop, elements, macs);
+        self.t.busy[B_VECTOR] += dur;
+        self.t.macs += macs;
+        (self.run(|c| &mut c.vector, ready, dur), dur)
+    }
+
+    fn macro_energy(&mut self, bits: u64, macs: u64, passes: u64) {
+        let m = &self.hw.cim_macro;
+        let chip = &self.ctx.cfg.chip;
+        self.t.energy[E_WRITE] += write_energy_pj(m, bits);
+        self.t.energy[E_BUFFER] += buffer_access_energy_pj(&chip.global_buffer, bits.div_ceil(8));
+        self.t.energy[E_COMPUTE] += compute_energy_pj_at(m, self.hw.activation_bits, macs);
+        let per_pass = u64::from(m.rows) + outputs_per_macro(m);
+        let bytes =
+            (passes as f64 * per_pass as f64 * f64::from(self.hw.activation_bits) / 8.0).ceil();
+        self.t.energy[E_BUFFER] += bytes * 8.0 * chip.tile_buffer.energy_pj_per_bit;
+        self.t.macs += macs;
+    }
+
+    /// Returns the op's ready time.
+    fn op(&mut self, op: &Op, ready: f64, phase: Phase) -> Result<f64, MappingError> {
+        match op.kind {
+            OpKind::Linear {
+                in_features,
+                out_features,
+            }
+            | OpKind::LmHead {
+                in_features,
+                out_features,
+            } => self.linear(op, ready, in_features, out_features),
+            OpKind::AttentionScore {
+                queries, kv_len, ..
+            }
+            | OpKind::AttentionValue {
+                queries, kv_len, ..
+            } => {
+                let cached = kv_len.saturating_sub(queries);
+                let mut at = ready;
+                let mut dram_s = 0.0;
+                let mut bytes = 0;
+                if !self.plan.kv_on_chip && cached > 0 {
+                    bytes = cached.saturating_mul(self.kv_row_bytes());
+                    dram_s = self.hw.dram_s(bytes);
+                    at = at.max(self.dram(bytes, false, 0.0));
+                }
+                let (end, vs) = self.vector(VectorOp::Mac, op.macs, op.macs, at);
+                self.note(op, bytes, dram_s, 0.0, 0.0, vs);
+                Ok(end)
+            }
+            OpKind::KvAppend => {
+                if !self.plan.kv_on_chip {
+                    let positions = match phase {
+                        Phase::Prefill { tokens } => tokens,
+                        Phase::Decode { .. } => 1,
+                    };
+                    let bytes = positions.saturating_mul(self.kv_row_bytes());
+                    self.dram(bytes, true, ready);
+                    self.dram(bytes, true, ready);
+                    let s = self.hw.dram_s(bytes) * 2.0;
+                    self.note(op, 2 * bytes, s, 0.0, 0.0, 0.0);
+                }
+                Ok(ready)
+            }
+            OpKind::Embedding => {
+                let row = bytes_of(self.ctx.card.hidden_size, u64::from(self.ctx.weight_bits));
+                let bytes = op.tokens.saturating_mul(row);
+                let at = self.dram(bytes, false, ready);
+                let (end, vs) = self.vector(VectorOp::Copy, op.act_write_elements, 0, at);
+                self.note(op, bytes, self.hw.dram_s(bytes), 0.0, 0.0, vs);
+                Ok(end)
+            }
+            _ => {
+                let mut at = ready;
+                let mut total = 0.0;
+                for (vop, elements) in vector_work(op) {
+                    let (end, vs) = self.vector(vop, elements, 0, at);
+                    at = end;
+                    total += vs;
+                }
+                self.note(op, 0, 0.0, 0.0, 0.0, total);
+                Ok(at)
+            }
+        }
+    }
+
+    fn kv_row_bytes(&self) -> u64 {
+        bytes_of(
+            self.batch.saturating_mul(self.ctx.card.kv_dim()),
+            u64::from(self.ctx.kv_bits),
+        )
+    }
+
+    fn note(
+        &mut self,
+        op: &Op,
+        bytes: u64,
+        dram_s: f64,
+        write_s: f64,
+        compute_s: f64,
+        vector_s: f64,
+    ) {
+        self.ops.push(OpEstimate {
+            name: op.name.clone(),
+            tiles: 0,
+            batches: 0,
+            macros: 0,
+            resident: false,
+            dram_bytes: bytes,
+            dram_s,
+            write_s,
+            compute_s,
+            vector_s,
+            bound: bound_of(dram_s, write_s, compute_s, vector_s),
+        });
+    }
+}
+
+impl Eval<'_> {
+    /// A task on a resource nothing else uses (a resident group): starts when ready (or, in a
+    /// serial plan, after everything before it).
+    fn run_private(&mut self, ready: f64, dur: f64) -> f64 {
+        let start = if self.serial {
+            self.serial_end.max(ready)
+        } else {
+            ready
+        };
+        self.serial_end = self.serial_end.max(start + dur);
+        start + dur
+    }
+
+    fn linear(&mut self, op: &Op, ready: f64, in_f: u64, out_f: u64) -> Result<f64, MappingError> {
+        let hw = &self.hw;
+        let tiling = MatrixTiling::new(in_f, out_f, hw.tile);
+        let tiles = tiling.tiles().max(1);
+        let wb = u64::from(self.ctx.weight_bits);
+        let bits = tiling.weights() * wb;
+        let bytes = bytes_of(tiling.weights(), wb);
+        let bias_bytes = bytes_of(op.bias_elements, BIAS_BITS);
+        let vectors = op.tokens;
+
+        let ic = &self.ctx.cfg.chip.interconnect;
+        let act_bytes = bytes_of(vectors.saturating_mul(in_f), u64::from(hw.activation_bits));
+        let tr = hw.cycles_s(transfer_cycles(ic, act_bytes));
+        self.t.energy[E_IC] += transfer_energy_pj(ic, act_bytes);
+        self.t.energy[E_BUFFER] +=
+            buffer_access_energy_pj(&self.ctx.cfg.chip.global_buffer, act_bytes)
+                + buffer_access_energy_pj(&self.ctx.cfg.chip.tile_buffer, act_bytes);
+        self.t.busy[B_IC] += tr;
+        let tr_end = self.run(|c| &mut c.interconnect, ready, tr);
+
+        let mut est = OpEstimate {
+            name: op.name.clone(),
+            tiles: tiling.tiles(),
+            batches: 0,
+            macros: 0,
+            resident: false,
+            dram_bytes: 0,
+            dram_s: 0.0,
+            write_s: 0.0,
+            compute_s: 0.0,
+            vector_s: 0.0,
+            bound: Bound::Compute,
+        };
+        let mut bias_end = 0.0;
+        let end = if let Some(slot) = self.plan.resident.get(&op.name).copied() {
+            est.resident = true;
+            est.macros = slot.macros;
+            let mut write_end = 0.0;
+            let mut written = 0;
+            if self.plan.load_resident {
+                if bias_bytes > 0 {
+                    bias_end = self.dram(bias_bytes, false, 0.0);
+                }
+                let d_end = self.dram(bytes, false, 0.0);
+                est.dram_bytes = bytes + bias_bytes;
+                est.dram_s = self.hw.dram_s(est.dram_bytes);
+                let w = self.hw.write_s(bits.div_ceil(slot.macros.max(1)));
+                est.write_s = w;
+                self.t.busy[B_WRITE] += w;
+                write_end = self.run_private(d_end, w);
+                written = bits;
+            }
+            let c = self.hw.compute_s(1, vectors);
+            est.compute_s = c;
+            self.t.busy[B_COMPUTE] += c;
+            self.macro_energy(written, op.macs, slot.macros.saturating_mul(vectors));
+            self.run_private(write_end.max(tr_end), c)
+        } else {
+            let s = self.plan.stream.ok_or_else(|| MappingError::UnmappableOp {
+                op: op.name.clone(),
+                reason: "the plan streams no weights but this matrix is not resident".to_string(),
+            })?;
+            let m = u64::from(s.macros_per_group).max(1);
+            let k = self.merge;
+            let per_batch = m * k;
+            let n_full = tiles / per_batch;
+            let rem = tiles % per_batch;
+            let n_b = n_full + u64::from(rem > 0);
+            let bits_per_tile = bits as f64 / tiles as f64;
+            let (w_full, c_full) = if n_full > 0 {
+                let bpm = (bits_per_tile * per_batch as f64 / m as f64).ceil() as u64;
+                (self.hw.write_s(bpm), self.hw.compute_s(k, vectors))
+            } else {
+                (0.0, 0.0)
+            };
+            let (w_rem, c_rem, macros_rem, tpm_rem) = if rem > 0 {
+                let macros = rem.div_ceil(k).min(m);
+                let tpm = rem.div_ceil(macros);
+                let bpm = (bits_per_tile * rem as f64 / macros as f64).ceil() as u64;
+                (
+                    self.hw.write_s(bpm),
+                    self.hw.compute_s(tpm, vectors),
+                    macros,
+                    tpm,
+                )
+            } else {
+                (0.0, 0.0, 0, 0)
+            };
+            let write = n_full as f64 * w_full + w_rem;
+            let compute = n_full as f64 * c_full + c_rem;
+            let passes = (n_full * m * k + macros_rem * tpm_rem).saturating_mul(vectors);
+            self.macro_energy(bits, op.macs, passes);
+            if bias_bytes > 0 {
+                bias_end = self.dram(bias_bytes, false, 0.0);
+            }
+            let par = u64::from(s.groups).min(n_b).max(1) as f64;
+            est.batches = n_b;
+            est.macros = m.min(tiles.div_ceil(k));
+            est.dram_bytes = bytes + bias_bytes;
+            est.dram_s = self.hw.dram_s(est.dram_bytes);
+            est.write_s = write / par;
+            est.compute_s = compute / par;
+            self.t.busy[B_WRITE] += est.write_s;
+            self.t.busy[B_COMPUTE] += est.compute_s;
+            if self.serial {
+                self.dram(bytes, false, 0.0);
+                self.run_private(tr_end, write + compute)
+            } else {
+                let n = n_b.max(1) as f64;
+                let (d_b, u_b) = (self.hw.dram_s(bytes) / n, (write + compute) / n);
+                let d_start = self.clock.dram.max(self.clock.macros - u_b);
+                let d_end = self.dram(bytes, false, d_start);
+                let m_start = self.clock.macros.max(d_start + d_b);
+                let prefetched = n_b.min(u64::from(s.groups)) as f64;
+                let macro_bound = m_start + (write + compute) / par;
+                let dram_bound = d_end + u_b;
+                let data_bound = tr_end + compute / par + write * ((n - prefetched) / n) / par;
+                let end = macro_bound.max(dram_bound).max(data_bound);
+                self.clock.macros = end;
+                end
+            }
+        };
+        let mut end = end;
+        if op.bias_elements > 0 {
+            let (e, vs) = self.vector(
+                VectorOp::Add,
+                vectors.saturating_mul(out_f),
+                0,
+                end.max(bias_end),
+            );
+            est.vector_s = vs;
+            end = e;
+        }
+        est.bound = bound_of(est.dram_s, est.write_s, est.compute_s, est.vector_s);
+        self.ops.push(est);
+        Ok(end)
+    }
+}
+
+/// The `analytic` fidelity for one phase under `strategy`. A roofline configuration is
+/// evaluated by [`roofline_phase`].
+pub fn analytic_phase(
+    graph: &DecoderGraph,
+    ctx: &CompileContext,
+    strategy: &dyn MappingStrategy,
+) -> Result<AnalyticPhase, MappingError> {
+    if ctx.cfg.kind == HardwareKind::Roofline {
+        return roofline_phase(graph, ctx);
+    }
+    let hw = HwNumbers::new(ctx)?;
+    let plan = strategy.plan(ctx, graph.phase, graph.batch)?;
+    let merge = merge_factor(graph, &plan, hw.tile);
+    let order = graph.order();
+    if order.len() != graph.graph.node_count() {
+        return Err(MappingError::GraphCycle);
+    }
+    let mut ev = Eval {
+        ctx,
+        dram_pj_per_bit: hw.dram_pj_per_bit,
+        hw,
+        serial: plan.stream.is_some_and(|s| s.serial),
+        plan,
+        merge,
+        batch: graph.batch,
+        clock: Clock::default(),
+        serial_end: 0.0,
+        t: Totals {
+            energy: [0.0; 6],
+            busy: [0.0; 5],
+            read: 0,
+            write: 0,
+            macs: 0,
+        },
+        ops: Vec::with_capacity(order.len()),
+    };
+    let mut ready = vec![0.0f64; graph.graph.node_count()];
+    for node in order {
+        let at = graph
+            .graph
+            .neighbors_directed(node, petgraph::Direction::Incoming)
+            .map(|p| ready[p.index()])
+            .fold(0.0, f64::max);
+        ready[node.index()] = ev.op(&graph.graph[node], at, graph.phase)?;
+    }
+    let c = &ev.clock;
+    let time_s = ready
+        .iter()
+        .copied()
+        .fold(ev.serial_end, f64::max)
+        .max(c.dram)
+        .max(c.macros)
+        .max(c.vector)
+        .max(c.interconnect);
+    let time_ps = (time_s * 1e12).round() as u64;
+    let e = ev.t.energy;
+    let energy_pj: BTreeMap<String, f64> = [
+        ("dram", e[E_DRAM]),
+        ("macro_compute", e[E_COMPUTE]),
+        ("macro_write", e[E_WRITE]),
+        ("vector", e[E_VECTOR]),
+        ("interconnect", e[E_IC]),
+        ("buffer", e[E_BUFFER]),
+        (
+            "leakage",
+            leakage_energy_pj(static_power_mw(ctx.cfg), time_ps),
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let b = ev.t.busy;
+    let busy_s: BTreeMap<String, f64> = [
+        ("dram", b[B_DRAM]),
+        ("macro_write", b[B_WRITE]),
+        ("macro_compute", b[B_COMPUTE]),
+        ("vector", b[B_VECTOR]),
+        ("interconnect", b[B_IC]),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    Ok(AnalyticPhase {
+        time_s,
+        energy_pj,
+        busy_s,
+        dram_read_bytes: ev.t.read,
+        dram_write_bytes: ev.t.write,
+        macs: ev.t.macs,
+        bound: bound_of(b[B_DRAM], b[B_WRITE], b[B_COMPUTE], b[B_VECTOR]),
+        ops: ev.ops,
+    })
+}
+
+/// A roofline device: time = max(bytes / (bandwidth x efficiency), 2 x MACs / (peak x
+/// efficiency)), energy = power x time. Bytes are every weight matrix (and bias), the embedding
+/// rows and the KV traffic of the phase, at the context's precisions.
+pub fn roofline_phase(
+    graph: &DecoderGraph,
+    ctx: &CompileContext,
+) -> Result<AnalyticPhase, MappingError> {
+    let r = ctx
+        .cfg
+        .roofline
+        .as_ref()
+        .filter(|_| ctx.cfg.kind == HardwareKind::Roofline)
+        .ok_or_else(|| {
+            MappingError::Config(format!(
+                "configuration `{}` has no [roofline] section with kind = \"roofline\"",
+                ctx.cfg.name
+            ))
+        })?;
+    let traffic = crate::traffic::phase_traffic(
+        ctx.card,
+        ctx.weight_bits,
+        ctx.kv_bits,
+        graph.phase,
+        graph.batch,
+        |_| true,
+        false,
+    );
+    let macs = graph.total_macs();
+    let bytes = traffic.read_bytes() + traffic.write_bytes();
+    let mem_s = bytes as f64 / (r.bandwidth_gbps * 1e9 * r.bandwidth_efficiency).max(1.0);
+    let compute_s = 2.0 * macs as f64 / (r.peak_tops * 1e12 * r.compute_efficiency).max(1.0);
+    let time_s = mem_s.max(compute_s);
+    let bound = if mem_s >= compute_s {
+        Bound::Dram
+    } else {
+        Bound::Compute
+    };
+    let mut energy_pj = BTreeMap::new();
+    energy_pj.insert("device".to_string(), r.power_w * time_s * 1e12);
+    let mut busy_s = BTreeMap::new();
+    busy_s.insert("dram".to_string(), mem_s);
+    busy_s.insert("compute".to_string(), compute_s);
+    Ok(AnalyticPhase {
+        time_s,
+        energy_pj,
+        busy_s,
+        dram_read_bytes: traffic.read_bytes(),
+        dram_write_bytes: traffic.write_bytes(),
+        macs,
+        bound,
+        ops: Vec::new(),
+    })
+}

@@ -1,0 +1,111 @@
+//! The hardware numbers the compiler sizes its plans with and the analytic model evaluates:
+//! tile geometry, write and compute time per tile (from `sim::components`, the same functions
+//! the engine uses), and the sustained DRAM streaming bandwidth.
+
+use crate::strategy::CompileContext;
+use crate::tiling::TileShape;
+use crate::MappingError;
+use sim::components::{compute_cycles, write_cycles};
+use sim::config::{HardwareConfig, MacroConfig};
+use sim::dram::{self as dram, DramSpec};
+
+/// Hardware figures of one configuration at one precision.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HwNumbers {
+    pub freq_hz: f64,
+    pub macros: u64,
+    pub tile: TileShape,
+    pub weight_bits: u32,
+    pub activation_bits: u32,
+    pub dram_peak_bytes_per_s: f64,
+    /// Fraction of peak the DRAM model sustains on a weight stream (see
+    /// [`dram_streaming_efficiency`]).
+    pub dram_efficiency: f64,
+    /// DRAM energy per bit moved (`dram.energy_pj_per_bit`, else the IDD-model estimate).
+    pub dram_pj_per_bit: f64,
+    pub cim_macro: MacroConfig,
+}
+
+impl HwNumbers {
+    pub fn new(ctx: &CompileContext) -> Result<HwNumbers, MappingError> {
+        ctx.require_cim()?;
+        let mut cim_macro = ctx.cfg.cim_macro.clone();
+        cim_macro.weight_bits = ctx.weight_bits;
+        let tile = TileShape::of_macro(&cim_macro, ctx.weight_bits)?;
+        let macros = crate::strategy::total_macros(ctx)?;
+        let spec = dram_spec(ctx.cfg)?;
+        let dram_pj_per_bit = ctx
+            .cfg
+            .dram
+            .energy_pj_per_bit
+            .unwrap_or_else(|| spec.idd_energy_pj_per_bit_estimate());
+        let freq_hz = ctx.cfg.clock.freq_mhz * 1e6;
+        if !(freq_hz.is_finite() && freq_hz > 0.0) {
+            return Err(MappingError::Config(format!(
+                "clock.freq_mhz = {} must be > 0",
+                ctx.cfg.clock.freq_mhz
+            )));
+        }
+        Ok(HwNumbers {
+            freq_hz,
+            macros,
+            tile,
+            weight_bits: ctx.weight_bits,
+            activation_bits: ctx.activation_bits,
+            dram_peak_bytes_per_s: spec.peak_bandwidth_gbps() * 1e9,
+            dram_efficiency: dram_streaming_efficiency(&spec),
+            dram_pj_per_bit,
+            cim_macro,
+        })
+    }
+
+    /// Sustained DRAM bandwidth for streaming, bytes/s.
+    pub fn dram_bytes_per_s(&self) -> f64 {
+        (self.dram_peak_bytes_per_s * self.dram_efficiency).max(1.0)
+    }
+
+    /// Seconds to move `bytes` at the sustained bandwidth.
+    pub fn dram_s(&self, bytes: u64) -> f64 {
+        bytes as f64 / self.dram_bytes_per_s()
+    }
+
+    /// Bits of a full tile.
+    pub fn full_tile_bits(&self) -> u64 {
+        self.tile.weights() * u64::from(self.weight_bits)
+    }
+
+    /// Seconds to write `bits_per_macro` bits into one macro (macros of a group write in
+    /// parallel).
+    pub fn write_s(&self, bits_per_macro: u64) -> f64 {
+        write_cycles(&self.cim_macro, bits_per_macro) as f64 / self.freq_hz
+    }
+
+    /// Seconds for a macro to run `tiles_per_macro` tiles against `vectors` vectors.
+    pub fn compute_s(&self, tiles_per_macro: u64, vectors: u64) -> f64 {
+        let tiles = u32::try_from(tiles_per_macro).unwrap_or(u32::MAX);
+        compute_cycles(&self.cim_macro, self.activation_bits, tiles, vectors) as f64 / self.freq_hz
+    }
+
+    /// Seconds for `cycles` accelerator cycles.
+    pub fn cycles_s(&self, cycles: u64) -> f64 {
+        cycles as f64 / self.freq_hz
+    }
+}
+
+/// The DRAM spec of the configuration: the `dram.preset` with `dram.channels` channels.
+fn dram_spec(cfg: &HardwareConfig) -> Result<DramSpec, MappingError> {
+    dram::presets::get(&cfg.dram.preset)
+        .map(|s| s.with_channels(cfg.dram.channels))
+        .ok_or_else(|| {
+            MappingError::Config(format!(
+                "dram.preset = \"{}\" is not a DRAM preset; valid: {}",
+                cfg.dram.preset,
+                dram::presets::names().join(", ")
+            ))
+        })
+}
+
+/// Fraction of peak bandwidth the DRAM model sustains on a long sequential read stream.
+pub fn dram_streaming_efficiency(_spec: &DramSpec) -> f64 {
+    0.9
+}

@@ -1,0 +1,512 @@
+//! Lowering a decoder graph into a Program under a [`MappingPlan`]. Shared by every strategy:
+//! the plan says how macros are grouped and what is resident; this file turns each op into
+//! tasks with the data-flow and buffer dependencies that plan implies.
+//!
+//! Per op:
+//! - `Linear` / `LmHead`: an interconnect transfer of the input activations, then the tiles.
+//!   Streamed matrices go in batches (one group fill each): DRAM read of the batch's contiguous
+//!   bytes -> macro write -> macro compute. A batch's write waits for the compute that last used
+//!   its group (the ping-pong / stage-reuse constraint) and its DRAM read waits for the write
+//!   that last drained that group's staging slot, so at most one batch per group is in flight.
+//!   Resident matrices compute on their own group; in the first phase they are read and written
+//!   first. Biases are read next to the matrix and added on the vector unit.
+//! - attention score / value: a DRAM read of the cached K (V) positions, unless the KV buffer
+//!   holds the cache, then a vector-unit MAC task with the op's exact MACs.
+//! - KV append: DRAM writes of the new K and V positions. Nothing in the phase waits for them
+//!   (the new K and V are on chip), so consumers depend on the append's inputs instead.
+//! - embedding: one DRAM read per token row, then a vector copy.
+//! - norms, RoPE, softmax, residual, SiLU·up, argmax: vector ops over the op's elements.
+//!
+//! Tasks on one resource run in program order, so "the last task of this op on each group"
+//! stands for all of the op's tasks there; that keeps dependency lists short.
+
+use crate::layout::{MatrixRegion, MemoryLayout};
+use crate::strategy::{CompileContext, MappingPlan, StreamPlan};
+use crate::tiling::{MatrixTiling, TileShape};
+use crate::MappingError;
+use sim::program::{DataClass, Program, Resource, TaskId, TaskKind, VectorOp};
+use workloads::{DecoderGraph, Op, OpKind, Phase};
+
+/// Streamed group fills per phase before consecutive fills of a group are merged into one
+/// batch (a macro then runs several tiles per task). Keeps a decode step of a 4B model well
+/// under a few hundred thousand tasks on any chip; with fewer fills every batch is one fill.
+pub const FILL_BUDGET: u64 = 60_000;
+
+/// Multiplier spreading embedding lookups over the table (token ids are not known; any fixed,
+/// scattered choice gives the DRAM model realistic row misses).
+const TOKEN_ID_STRIDE: u64 = 2_654_435_761;
+
+struct Lowerer<'a> {
+    ctx: &'a CompileContext<'a>,
+    plan: &'a MappingPlan,
+    layout: MemoryLayout,
+    tile: TileShape,
+    prog: Program,
+    /// Last emitted task, for `serial` plans.
+    last: Option<TaskId>,
+    /// Tiles per group fill (`macros_per_group x merge`).
+    batch_tiles: u64,
+    merge: u64,
+    next_batch: u64,
+    last_compute: Vec<Option<TaskId>>,
+    last_write: Vec<Option<TaskId>>,
+}
+
+impl Lowerer<'_> {
+    fn push(
+        &mut self,
+        kind: TaskKind,
+        resource: Resource,
+        deps: &[TaskId],
+        label: u32,
+        layer: Option<u32>,
+    ) -> TaskId {
+        let mut all: Vec<TaskId> = deps.to_vec();
+        if self.stream().is_some_and(|s| s.serial) {
+            all.extend(self.last);
+        }
+        all.sort_unstable();
+        all.dedup();
+        let id = self.prog.push(kind, resource, &all, label, layer);
+        self.last = Some(id);
+        id
+    }
+
+    fn stream(&self) -> Option<StreamPlan> {
+        self.plan.stream
+    }
+
+    fn vector(&mut self, op: VectorOp, elements: u64, deps: &[TaskId], l: u32, o: &Op) -> TaskId {
+        self.push(
+            TaskKind::Vector {
+                op,
+                elements,
+                macs: 0,
+            },
+            Resource::Vector,
+            deps,
+            l,
+            o.layer,
+        )
+    }
+
+    fn dram_read(
+        &mut self,
+        addr: u64,
+        bytes: u64,
+        class: DataClass,
+        deps: &[TaskId],
+        l: u32,
+        o: &Op,
+    ) -> TaskId {
+        self.push(
+            TaskKind::DramRead { addr, bytes, class },
+            Resource::Dram,
+            deps,
+            l,
+            o.layer,
+        )
+    }
+
+    /// Lowers one op; returns the tasks whose completion means its output is ready.
+    fn op(
+        &mut self,
+        op: &Op,
+        inputs: &[TaskId],
+        phase: Phase,
+    ) -> Result<Vec<TaskId>, MappingError> {
+        let label = self.prog.label(&op.name);
+        let out = match op.kind {
+            OpKind::Embedding => {
+                let mut last = None;
+                for row in 0..op.tokens {
+                    let addr = self
+                        .layout
+                        .embedding_row_addr(row.wrapping_mul(TOKEN_ID_STRIDE));
+                    let bytes = self.layout.embedding_row_bytes;
+                    last = Some(self.dram_read(addr, bytes, DataClass::Weights, inputs, label, op));
+                }
+                let deps: Vec<TaskId> = inputs.iter().copied().chain(last).collect();
+                vec![self.vector(VectorOp::Copy, op.act_write_elements, &deps, label, op)]
+            }
+            OpKind::RmsNorm
+            | OpKind::Rope
+            | OpKind::Softmax
+            | OpKind::Residual
+            | OpKind::Argmax
+            | OpKind::Activation => {
+                let mut deps = inputs.to_vec();
+                for (vop, elements) in vector_work(op) {
+                    let t = self.vector(vop, elements, &deps, label, op);
+                    deps = vec![t];
+                }
+                deps
+            }
+            OpKind::KvAppend => {
+                self.kv_append(op, inputs, label, phase)?;
+                inputs.to_vec()
+            }
+            OpKind::AttentionScore {
+                queries, kv_len, ..
+            } => {
+                vec![self.attention(op, inputs, label, false, kv_len.saturating_sub(queries))?]
+            }
+            OpKind::AttentionValue {
+                queries, kv_len, ..
+            } => {
+                vec![self.attention(op, inputs, label, true, kv_len.saturating_sub(queries))?]
+            }
+            OpKind::Linear {
+                in_features,
+                out_features,
+            }
+            | OpKind::LmHead {
+                in_features,
+                out_features,
+            } => self.linear(op, inputs, label, in_features, out_features)?,
+        };
+        Ok(out)
+    }
+
+    fn kv_append(
+        &mut self,
+        op: &Op,
+        inputs: &[TaskId],
+        label: u32,
+        phase: Phase,
+    ) -> Result<(), MappingError> {
+        if self.plan.kv_on_chip {
+            return Ok(());
+        }
+        let layer = op.layer.ok_or_else(|| MappingError::UnmappableOp {
+            op: op.name.clone(),
+            reason: "a KV append must belong to a layer".to_string(),
+        })?;
+        let (start, positions) = match phase {
+            Phase::Prefill { tokens } => (0, tokens),
+            Phase::Decode { kv_len } => (kv_len.saturating_sub(1), 1),
+        };
+        let bytes = positions.saturating_mul(self.layout.kv_row_bytes);
+        for value in [false, true] {
+            let addr = self.kv_addr(op, layer, value, start)?;
+            self.push(
+                TaskKind::DramWrite {
+                    addr,
+                    bytes,
+                    class: DataClass::KvCache,
+                },
+                Resource::Dram,
+                inputs,
+                label,
+                op.layer,
+            );
+        }
+        Ok(())
+    }
+
+    fn kv_addr(&self, op: &Op, layer: u32, value: bool, pos: u64) -> Result<u64, MappingError> {
+        self.layout
+            .kv_addr(layer, value, pos)
+            .ok_or_else(|| MappingError::UnmappableOp {
+                op: op.name.clone(),
+                reason: format!(
+                    "layer {layer} is beyond the model's {} layers",
+                    self.layout.kv_regions.len()
+                ),
+            })
+    }
+
+    fn attention(
+        &mut self,
+        op: &Op,
+        inputs: &[TaskId],
+        label: u32,
+        value: bool,
+        cached: u64,
+    ) -> Result<TaskId, MappingError> {
+        let mut deps = inputs.to_vec();
+        if !self.plan.kv_on_chip && cached > 0 {
+            let layer = op.layer.ok_or_else(|| MappingError::UnmappableOp {
+                op: op.name.clone(),
+                reason: "attention must belong to a layer".to_string(),
+            })?;
+            let addr = self.kv_addr(op, layer, value, 0)?;
+            let bytes = cached.saturating_mul(self.layout.kv_row_bytes);
+            deps.push(self.dram_read(addr, bytes, DataClass::KvCache, &[], label, op));
+        }
+        Ok(self.push(
+            TaskKind::Vector {
+                op: VectorOp::Mac,
+                elements: op.macs,
+                macs: op.macs,
+            },
+            Resource::Vector,
+            &deps,
+            label,
+            op.layer,
+        ))
+    }
+
+    fn region(&self, op: &Op, in_f: u64, out_f: u64) -> Result<MatrixRegion, MappingError> {
+        let region = self
+            .layout
+            .matrix(&op.name)
+            .ok_or_else(|| MappingError::UnmappableOp {
+                op: op.name.clone(),
+                reason: "no weight matrix of the model card has this name".to_string(),
+            })?;
+        let m = &region.matrix;
+        if (m.in_features, m.out_features, m.bias_elements) != (in_f, out_f, op.bias_elements) {
+            return Err(MappingError::UnmappableOp {
+                op: op.name.clone(),
+                reason: format!(
+                    "graph shape {in_f} x {out_f} (bias {}) differs from the card's {} x {} (bias {})",
+                    op.bias_elements, m.in_features, m.out_features, m.bias_elements
+                ),
+            });
+        }
+        Ok(region.clone())
+    }
+
+    fn linear(
+        &mut self,
+        op: &Op,
+        inputs: &[TaskId],
+        label: u32,
+        in_f: u64,
+        out_f: u64,
+    ) -> Result<Vec<TaskId>, MappingError> {
+        let region = self.region(op, in_f, out_f)?;
+        let tiling = MatrixTiling::new(in_f, out_f, self.tile);
+        let vectors = op.tokens;
+        if tiling.weights().saturating_mul(vectors) != op.macs {
+            return Err(MappingError::UnmappableOp {
+                op: op.name.clone(),
+                reason: format!(
+                    "{} MACs do not equal {vectors} rows x {in_f} x {out_f}",
+                    op.macs
+                ),
+            });
+        }
+        let act_bytes = crate::layout::bytes_of(
+            vectors.saturating_mul(in_f),
+            u64::from(self.ctx.activation_bits),
+        );
+        let transfer = self.push(
+            TaskKind::Transfer { bytes: act_bytes },
+            Resource::Interconnect,
+            inputs,
+            label,
+            op.layer,
+        );
+        let wb = u64::from(self.ctx.weight_bits);
+        let resident = self.plan.resident.get(&op.name).copied();
+        let reads_bias = region.bias_bytes > 0 && (resident.is_none() || self.plan.load_resident);
+        let bias_read = if reads_bias {
+            Some(self.dram_read(
+                region.bias_addr,
+                region.bias_bytes,
+                DataClass::Weights,
+                &[],
+                label,
+                op,
+            ))
+        } else {
+            None
+        };
+        let mut ready = Vec::new();
+        if let Some(slot) = resident {
+            let group = Resource::MacroGroup(slot.group);
+            let macros = u32::try_from(slot.macros).unwrap_or(u32::MAX);
+            let mut deps = vec![transfer];
+            if self.plan.load_resident {
+                let read = self.dram_read(
+                    region.addr,
+                    region.bytes,
+                    DataClass::Weights,
+                    &[],
+                    label,
+                    op,
+                );
+                let bits = tiling.weights().saturating_mul(wb);
+                deps.push(self.push(
+                    TaskKind::MacroWrite { macros, bits },
+                    group,
+                    &[read],
+                    label,
+                    op.layer,
+                ));
+            }
+            ready.push(self.push(
+                TaskKind::MacroCompute {
+                    macros,
+                    tiles_per_macro: 1,
+                    vectors,
+                    macs: op.macs,
+                },
+                group,
+                &deps,
+                label,
+                op.layer,
+            ));
+        } else {
+            let stream = self.stream().ok_or_else(|| MappingError::UnmappableOp {
+                op: op.name.clone(),
+                reason: "the plan streams no weights but this matrix is not resident".to_string(),
+            })?;
+            let mut used = vec![false; stream.groups as usize];
+            let tiles = tiling.tiles();
+            let mut start = 0;
+            while start < tiles {
+                let end = (start + self.batch_tiles).min(tiles);
+                let g = (self.next_batch % u64::from(stream.groups)) as usize;
+                self.next_batch += 1;
+                let group = Resource::MacroGroup(stream.first_group + g as u32);
+                let n = end - start;
+                let macros = n
+                    .div_ceil(self.merge)
+                    .min(u64::from(stream.macros_per_group));
+                let tiles_per_macro = n.div_ceil(macros);
+                let before = tiling.weights_before(start);
+                let after = tiling.weights_before(end);
+                let byte_start = (before * wb).div_ceil(8);
+                let byte_end = (after * wb).div_ceil(8);
+                let read_deps: Vec<TaskId> = self.last_write[g].into_iter().collect();
+                let read = self.dram_read(
+                    region.addr + byte_start,
+                    byte_end - byte_start,
+                    DataClass::Weights,
+                    &read_deps,
+                    label,
+                    op,
+                );
+                let write_deps: Vec<TaskId> =
+                    std::iter::once(read).chain(self.last_compute[g]).collect();
+                let macros = macros as u32;
+                let write = self.push(
+                    TaskKind::MacroWrite {
+                        macros,
+                        bits: (after - before) * wb,
+                    },
+                    group,
+                    &write_deps,
+                    label,
+                    op.layer,
+                );
+                let compute = self.push(
+                    TaskKind::MacroCompute {
+                        macros,
+                        tiles_per_macro: tiles_per_macro as u32,
+                        vectors,
+                        macs: (after - before) * vectors,
+                    },
+                    group,
+                    &[write, transfer],
+                    label,
+                    op.layer,
+                );
+                self.last_write[g] = Some(write);
+                self.last_compute[g] = Some(compute);
+                used[g] = true;
+                start = end;
+            }
+            ready.extend(
+                used.iter()
+                    .enumerate()
+                    .filter(|(_, u)| **u)
+                    .filter_map(|(g, _)| self.last_compute[g]),
+            );
+        }
+        if op.bias_elements > 0 {
+            let deps: Vec<TaskId> = ready.iter().copied().chain(bias_read).collect();
+            let elements = vectors.saturating_mul(out_f);
+            ready = vec![self.vector(VectorOp::Add, elements, &deps, label, op)];
+        }
+        Ok(ready)
+    }
+}
+
+/// The vector-unit tasks of an element-wise op, in order: `(op, elements)`. SiLU·up is a SiLU
+/// pass over the gate and an element-wise product pass (costed like an add).
+pub(crate) fn vector_work(op: &Op) -> Vec<(VectorOp, u64)> {
+    let n = op.act_write_elements;
+    match op.kind {
+        OpKind::RmsNorm => vec![(VectorOp::RmsNorm, n)],
+        OpKind::Rope => vec![(VectorOp::Rope, n)],
+        OpKind::Softmax => vec![(VectorOp::Softmax, n)],
+        OpKind::Residual => vec![(VectorOp::Add, n)],
+        OpKind::Argmax => vec![(VectorOp::Argmax, op.act_read_elements)],
+        OpKind::Activation => vec![(VectorOp::Silu, n), (VectorOp::Add, n)],
+        _ => Vec::new(),
+    }
+}
+
+/// Merge factor so the streamed fills of the phase stay within [`FILL_BUDGET`].
+pub(crate) fn merge_factor(graph: &DecoderGraph, plan: &MappingPlan, tile: TileShape) -> u64 {
+    let Some(stream) = plan.stream else { return 1 };
+    let per_fill = u64::from(stream.macros_per_group).max(1);
+    let fills: u64 = graph
+        .graph
+        .node_weights()
+        .filter(|op| !plan.is_resident(&op.name))
+        .filter_map(|op| match op.kind {
+            OpKind::Linear {
+                in_features,
+                out_features,
+            }
+            | OpKind::LmHead {
+                in_features,
+                out_features,
+            } => Some(
+                MatrixTiling::new(in_features, out_features, tile)
+                    .tiles()
+                    .div_ceil(per_fill),
+            ),
+            _ => None,
+        })
+        .sum();
+    fills.div_ceil(FILL_BUDGET).max(1)
+}
+
+/// Lowers `graph` under `plan`.
+pub(crate) fn lower(
+    graph: &DecoderGraph,
+    ctx: &CompileContext,
+    plan: &MappingPlan,
+) -> Result<Program, MappingError> {
+    ctx.require_cim()?;
+    let tile = TileShape::of_macro(&ctx.cfg.cim_macro, ctx.weight_bits)?;
+    let order = graph.order();
+    if order.len() != graph.graph.node_count() {
+        return Err(MappingError::GraphCycle);
+    }
+    let merge = merge_factor(graph, plan, tile);
+    let groups = plan.stream.map_or(0, |s| s.groups as usize);
+    let mut lw = Lowerer {
+        ctx,
+        plan,
+        layout: MemoryLayout::new(ctx.card, ctx.weight_bits, ctx.kv_bits, graph.batch),
+        tile,
+        prog: Program::new(),
+        last: None,
+        batch_tiles: plan
+            .stream
+            .map_or(1, |s| u64::from(s.macros_per_group).max(1) * merge),
+        merge,
+        next_batch: 0,
+        last_compute: vec![None; groups],
+        last_write: vec![None; groups],
+    };
+    let mut ready: Vec<Vec<TaskId>> = vec![Vec::new(); graph.graph.node_count()];
+    for node in order {
+        let mut inputs: Vec<TaskId> = graph
+            .graph
+            .neighbors_directed(node, petgraph::Direction::Incoming)
+            .flat_map(|p| ready[p.index()].iter().copied())
+            .collect();
+        inputs.sort_unstable();
+        inputs.dedup();
+        ready[node.index()] = lw.op(&graph.graph[node], &inputs, graph.phase)?;
+    }
+    Ok(lw.prog)
+}

@@ -1,0 +1,206 @@
+//! The mapping-strategy trait, the compile context and the plan a strategy produces.
+//!
+//! A strategy decides how the macros are organised (one group, two ping-pong halves, pipeline
+//! stages, resident slots) and which weights stay on chip; that decision is a [`MappingPlan`].
+//! Lowering the graph under a plan is shared (`lower.rs`), and so is the analytic evaluation
+//! (`analytic.rs`), so the Program and the closed forms follow the same semantics by
+//! construction.
+
+use crate::hw::HwNumbers;
+use crate::layout::{bytes_of, weight_matrices};
+use crate::tiling::MatrixTiling;
+use crate::MappingError;
+use sim::config::{HardwareConfig, HardwareKind};
+use sim::program::Program;
+use std::collections::BTreeMap;
+use workloads::{DecoderGraph, ModelCard, Phase};
+
+/// The strategy used when none is named.
+pub const DEFAULT_STRATEGY: &str = "balanced-pipeline";
+
+/// Everything a strategy needs besides the graph.
+#[derive(Debug, Clone, Copy)]
+pub struct CompileContext<'a> {
+    pub cfg: &'a HardwareConfig,
+    pub card: &'a ModelCard,
+    /// Bits per stored weight (`cfg.macro.weight_bits`).
+    pub weight_bits: u32,
+    pub activation_bits: u32,
+    pub kv_bits: u32,
+    /// The first phase of a run (prefill): `resident` loads its resident weights here.
+    pub first_phase: bool,
+}
+
+impl<'a> CompileContext<'a> {
+    /// Precisions from the configuration.
+    pub fn new(cfg: &'a HardwareConfig, card: &'a ModelCard, first_phase: bool) -> Self {
+        CompileContext {
+            cfg,
+            card,
+            weight_bits: cfg.cim_macro.weight_bits,
+            activation_bits: cfg.precision.activation_bits,
+            kv_bits: cfg.precision.kv_bits,
+            first_phase,
+        }
+    }
+
+    /// Refuses roofline devices, which have no macros.
+    pub(crate) fn require_cim(&self) -> Result<(), MappingError> {
+        match self.cfg.kind {
+            HardwareKind::Cim => Ok(()),
+            HardwareKind::Roofline => Err(MappingError::RooflineConfig {
+                config: self.cfg.name.clone(),
+            }),
+        }
+    }
+}
+
+/// How streamed weights flow: `groups` macro groups of `macros_per_group` macros, used round
+/// robin, one batch of tiles per group fill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamPlan {
+    /// Index of the first group (resident slots take the lower numbers).
+    pub first_group: u32,
+    pub groups: u32,
+    pub macros_per_group: u32,
+    /// No overlap at all: every task waits for the one emitted before it.
+    pub serial: bool,
+}
+
+/// A resident matrix: its own macro group, one tile per macro.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResidentSlot {
+    pub group: u32,
+    pub macros: u64,
+}
+
+/// What a strategy decided for one phase.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MappingPlan {
+    pub strategy: &'static str,
+    /// `None` when every matrix is resident.
+    pub stream: Option<StreamPlan>,
+    /// Resident matrices by op name.
+    pub resident: BTreeMap<String, ResidentSlot>,
+    /// Resident weights are read and written in this phase (the first phase of a run).
+    pub load_resident: bool,
+    /// The whole KV cache of this phase fits `chip.kv_buffer_kib`: no KV traffic to DRAM.
+    pub kv_on_chip: bool,
+    /// One line on how the plan was sized, for `cimsim compile`.
+    pub rationale: String,
+}
+
+impl MappingPlan {
+    /// Total macro groups the plan uses.
+    pub fn groups(&self) -> u32 {
+        let stream = self.stream.map_or(0, |s| s.first_group + s.groups);
+        let resident = self
+            .resident
+            .values()
+            .map(|r| r.group + 1)
+            .max()
+            .unwrap_or(0);
+        stream.max(resident)
+    }
+
+    pub fn is_resident(&self, op: &str) -> bool {
+        self.resident.contains_key(op)
+    }
+}
+
+/// One way of mapping the decoder onto the macros.
+pub trait MappingStrategy: Send + Sync {
+    /// The name users pick it by.
+    fn name(&self) -> &'static str;
+    /// One line saying what it does.
+    fn summary(&self) -> &'static str;
+    /// Organises the macros for a phase of `batch` sequences.
+    fn plan(
+        &self,
+        ctx: &CompileContext,
+        phase: Phase,
+        batch: u64,
+    ) -> Result<MappingPlan, MappingError>;
+    /// Lowers `graph` into a Program under this strategy.
+    fn compile(&self, graph: &DecoderGraph, ctx: &CompileContext) -> Result<Program, MappingError> {
+        let plan = self.plan(ctx, graph.phase, graph.batch)?;
+        crate::lower::lower(graph, ctx, &plan)
+    }
+}
+
+/// Names of all strategies, the default first.
+pub fn strategy_names() -> &'static [&'static str] {
+    &[
+        "balanced-pipeline",
+        "sequential",
+        "double-buffered",
+        "resident",
+    ]
+}
+
+/// The strategy called `name`.
+pub fn strategy_by_name(name: &str) -> Result<Box<dyn MappingStrategy>, MappingError> {
+    match name {
+        "sequential" => Ok(Box::new(crate::sequential::Sequential)),
+        "double-buffered" => Ok(Box::new(crate::double_buffered::DoubleBuffered)),
+        "balanced-pipeline" => Ok(Box::new(crate::balanced::BalancedPipeline)),
+        "resident" => Ok(Box::new(crate::resident::Resident)),
+        _ => Err(MappingError::UnknownStrategy {
+            name: name.to_string(),
+            valid: strategy_names().join(", "),
+        }),
+    }
+}
+
+/// Activation rows each projection processes in `phase` (P x B for prefill, B for decode).
+pub(crate) fn linear_vectors(phase: Phase, batch: u64) -> u64 {
+    phase.tokens_per_sequence().saturating_mul(batch)
+}
+
+/// True when this phase's whole KV cache (every layer, K and V, all positions it ends with)
+/// fits the on-chip KV buffer.
+pub(crate) fn kv_fits_on_chip(ctx: &CompileContext, phase: Phase, batch: u64) -> bool {
+    let capacity = ctx.cfg.chip.kv_buffer_kib.saturating_mul(1024);
+    if capacity == 0 {
+        return false;
+    }
+    let positions = match phase {
+        Phase::Prefill { tokens } => tokens,
+        Phase::Decode { kv_len } => kv_len,
+    };
+    let row = bytes_of(
+        batch.saturating_mul(ctx.card.kv_dim()),
+        u64::from(ctx.kv_bits),
+    );
+    let total = row
+        .saturating_mul(positions)
+        .saturating_mul(2 * u64::from(ctx.card.num_layers));
+    total <= capacity
+}
+
+/// Macros available to the mapping, with a clear error when there are none.
+pub(crate) fn total_macros(ctx: &CompileContext) -> Result<u64, MappingError> {
+    let m = sim::components::total_macros(ctx.cfg);
+    if m == 0 {
+        return Err(MappingError::NoTile {
+            reason: "the chip has no macros (chip.tiles x chip.macros_per_tile = 0)".to_string(),
+        });
+    }
+    Ok(m)
+}
+
+/// Tiles of every matrix of the model, in graph order.
+pub(crate) fn matrix_tiles(ctx: &CompileContext, hw: &HwNumbers) -> Vec<(String, u64)> {
+    weight_matrices(ctx.card)
+        .into_iter()
+        .map(|m| {
+            let t = MatrixTiling::new(m.in_features, m.out_features, hw.tile).tiles();
+            (m.name, t)
+        })
+        .collect()
+}
+
+/// Group index as the IR's `u32`, with an error instead of a silent wrap.
+pub(crate) fn group_u32(v: u64, what: &str) -> Result<u32, MappingError> {
+    u32::try_from(v).map_err(|_| MappingError::Config(format!("{what} = {v} exceeds 2^32")))
+}
