@@ -7,16 +7,29 @@
 //! can be checked against DRAMsim3's on the same `.ini` and trace.
 
 pub mod address;
+mod channel;
+pub mod checker;
+pub mod command;
+mod controller;
 pub mod energy;
 pub mod error;
 pub mod ini;
 pub mod presets;
 pub mod spec;
+pub mod stats;
+mod system;
+pub mod timing;
+pub mod trace;
 
 pub use address::{AddressMapping, Location};
+pub use checker::{check_command_log, CheckSummary, TimingViolation};
+pub use command::{CommandKind, CommandRecord};
 pub use energy::EnergyIncrements;
 pub use error::DramError;
 pub use spec::{
     ControllerConfig, DramSpec, IddCurrents, Organization, Power, Protocol, QueueStructure,
     RefreshPolicy, RowBufferPolicy, Timing,
 };
+pub use stats::{DramStats, EnergyBreakdown};
+pub use system::DramSystem;
+pub use trace::{parse_trace, read_trace_file, run_on, run_trace, TraceReport, TraceRequest};

@@ -1,0 +1,192 @@
+//! State of one channel: every bank's open row and the earliest cycle each command kind may be
+//! issued to it, kept per bank, per bank group and per rank (a command is ready when all three
+//! allow it), plus each rank's four-activate window.
+
+use crate::address::Location;
+use crate::command::{CommandKind, NUM_KINDS};
+use crate::timing::TimingTable;
+
+/// No row open.
+const CLOSED: u32 = u32::MAX;
+
+#[derive(Debug, Clone)]
+pub(crate) struct BankState {
+    pub(crate) open_row: u32,
+    /// Reads/writes to the open row since it was opened (DRAMsim3's row-hit counter).
+    pub(crate) row_hits: u32,
+    next: [u64; NUM_KINDS],
+}
+
+impl BankState {
+    #[inline]
+    pub(crate) fn is_open(&self) -> bool {
+        self.open_row != CLOSED
+    }
+}
+
+/// Ring of the last four ACT issue cycles of a rank.
+#[derive(Debug, Clone, Copy, Default)]
+struct FawWindow {
+    ring: [u64; 4],
+    len: usize,
+    /// Next write position; with four entries, the oldest one.
+    pos: usize,
+}
+
+/// Change of a rank's "any bank open" status caused by a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RankActivity {
+    Unchanged,
+    BecameActive,
+    BecameIdle,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct ChannelState {
+    ranks: usize,
+    bankgroups: usize,
+    banks_per_group: usize,
+    banks: Vec<BankState>,
+    bankgroup_next: Vec<[u64; NUM_KINDS]>,
+    rank_next: Vec<[u64; NUM_KINDS]>,
+    open_banks: Vec<u32>,
+    /// Issue cycles of the last four ACTs per rank.
+    faw: Vec<FawWindow>,
+    tfaw: u64,
+    table: TimingTable,
+}
+
+impl ChannelState {
+    pub(crate) fn new(
+        ranks: usize,
+        bankgroups: usize,
+        banks_per_group: usize,
+        tfaw: u64,
+        table: TimingTable,
+    ) -> ChannelState {
+        let banks = ranks * bankgroups * banks_per_group;
+        ChannelState {
+            ranks,
+            bankgroups,
+            banks_per_group,
+            banks: vec![
+                BankState {
+                    open_row: CLOSED,
+                    row_hits: 0,
+                    next: [0; NUM_KINDS],
+                };
+                banks
+            ],
+            bankgroup_next: vec![[0; NUM_KINDS]; ranks * bankgroups],
+            rank_next: vec![[0; NUM_KINDS]; ranks],
+            open_banks: vec![0; ranks],
+            faw: vec![FawWindow::default(); ranks],
+            tfaw,
+            table,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn bank_index(&self, rank: u32, bankgroup: u32, bank: u32) -> usize {
+        (rank as usize * self.bankgroups + bankgroup as usize) * self.banks_per_group
+            + bank as usize
+    }
+
+    #[inline]
+    pub(crate) fn bank(&self, index: usize) -> &BankState {
+        &self.banks[index]
+    }
+
+    pub(crate) fn banks_per_rank(&self) -> usize {
+        self.bankgroups * self.banks_per_group
+    }
+
+    /// Earliest cycle `kind` may be issued to the bank at `loc` (tFAW included for ACT).
+    #[inline]
+    pub(crate) fn ready_at(&self, kind: CommandKind, loc: &Location) -> u64 {
+        let k = kind.index();
+        let r = loc.rank as usize;
+        let bg = r * self.bankgroups + loc.bankgroup as usize;
+        let b = bg * self.banks_per_group + loc.bank as usize;
+        let mut t = self.banks[b].next[k]
+            .max(self.bankgroup_next[bg][k])
+            .max(self.rank_next[r][k]);
+        if kind == CommandKind::Activate {
+            let w = &self.faw[r];
+            if w.len == 4 {
+                // A fifth ACT must come tFAW after the oldest of the last four, which sits where
+                // the next ACT will be written.
+                t = t.max(w.ring[w.pos] + self.tfaw);
+            }
+        }
+        t
+    }
+
+    /// Applies an issued command: bank state, then every scope's earliest times.
+    pub(crate) fn issue(&mut self, kind: CommandKind, loc: &Location, cycle: u64) -> RankActivity {
+        let r = loc.rank as usize;
+        let mut activity = RankActivity::Unchanged;
+        let k = kind.index();
+        if kind == CommandKind::Refresh {
+            for (d, n) in self.table.same_rank[k]
+                .iter()
+                .zip(self.rank_next[r].iter_mut())
+            {
+                *n = (*n).max(cycle + d);
+            }
+            return activity;
+        }
+        let bg = r * self.bankgroups + loc.bankgroup as usize;
+        let b = bg * self.banks_per_group + loc.bank as usize;
+        let bank = &mut self.banks[b];
+        match kind {
+            CommandKind::Activate => {
+                bank.open_row = loc.row;
+                bank.row_hits = 0;
+                self.open_banks[r] += 1;
+                if self.open_banks[r] == 1 {
+                    activity = RankActivity::BecameActive;
+                }
+                let w = &mut self.faw[r];
+                w.ring[w.pos] = cycle;
+                w.len = (w.len + 1).min(4);
+                w.pos = (w.pos + 1) % 4;
+            }
+            CommandKind::Read | CommandKind::Write => bank.row_hits += 1,
+            _ => {
+                // Precharge or auto-precharge closes the row.
+                if bank.is_open() {
+                    bank.open_row = CLOSED;
+                    bank.row_hits = 0;
+                    self.open_banks[r] -= 1;
+                    if self.open_banks[r] == 0 {
+                        activity = RankActivity::BecameIdle;
+                    }
+                }
+            }
+        }
+        let tb = &self.table;
+        for (d, n) in tb.same_bank[k].iter().zip(self.banks[b].next.iter_mut()) {
+            *n = (*n).max(cycle + d);
+        }
+        for (d, n) in tb.same_bankgroup[k]
+            .iter()
+            .zip(self.bankgroup_next[bg].iter_mut())
+        {
+            *n = (*n).max(cycle + d);
+        }
+        for (d, n) in tb.same_rank[k].iter().zip(self.rank_next[r].iter_mut()) {
+            *n = (*n).max(cycle + d);
+        }
+        if self.ranks > 1 {
+            for (other, next) in self.rank_next.iter_mut().enumerate() {
+                if other != r {
+                    for (d, n) in tb.other_ranks[k].iter().zip(next.iter_mut()) {
+                        *n = (*n).max(cycle + d);
+                    }
+                }
+            }
+        }
+        activity
+    }
+}
