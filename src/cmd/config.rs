@@ -1,9 +1,18 @@
-//! `cimsim configs` and `cimsim config show`.
+//! `cimsim configs` (the embedded presets as a table) and `cimsim config show` (a complete TOML
+//! file, or JSON, of a preset or file with `--set` overrides applied).
 
+use super::bad_input;
 use clap::{Args, Subcommand};
+use serde_json::json;
+use sim::components::{area_mm2, total_macros};
+use sim::config::{load_config, preset, preset_names, preset_text, HardwareConfig, HardwareKind};
 
 #[derive(Args)]
-pub struct ConfigsArgs {}
+pub struct ConfigsArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
 
 #[derive(Subcommand)]
 pub enum ConfigCommand {
@@ -14,13 +23,153 @@ pub enum ConfigCommand {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        /// Override one key, e.g. `--set macro.rows=128` (repeatable; applied in order).
+        #[arg(long = "set", value_name = "KEY.PATH=VALUE")]
+        set: Vec<String>,
     },
+    /// List every settable key path with the values it accepts.
+    Keys,
 }
 
-pub fn run_configs(_args: ConfigsArgs) -> anyhow::Result<()> {
-    anyhow::bail!("not implemented yet")
+/// One row of the presets table.
+struct Row {
+    name: String,
+    kind: &'static str,
+    macros: String,
+    macro_size: String,
+    clock: String,
+    dram: String,
+    bandwidth_gbps: Option<f64>,
+    area_mm2: f64,
 }
 
-pub fn run_config(_cmd: ConfigCommand) -> anyhow::Result<()> {
-    anyhow::bail!("not implemented yet")
+fn row(cfg: &HardwareConfig) -> Row {
+    let m = &cfg.cim_macro;
+    let dram = format!("{} x{}", cfg.dram.preset, cfg.dram.channels);
+    match (cfg.kind, &cfg.roofline) {
+        (HardwareKind::Roofline, Some(r)) => Row {
+            name: cfg.name.clone(),
+            kind: "roofline",
+            macros: "-".into(),
+            macro_size: "-".into(),
+            clock: "-".into(),
+            dram,
+            bandwidth_gbps: Some(r.bandwidth_gbps),
+            area_mm2: r.area_mm2,
+        },
+        _ => Row {
+            name: cfg.name.clone(),
+            kind: match m.kind {
+                sim::config::MacroKind::Digital => "cim",
+                sim::config::MacroKind::Analog => "cim-analog",
+            },
+            macros: format!(
+                "{} ({}x{})",
+                total_macros(cfg),
+                cfg.chip.tiles,
+                cfg.chip.macros_per_tile
+            ),
+            macro_size: format!("{}x{} INT{}", m.rows, m.cols, m.weight_bits),
+            clock: format!("{} MHz", cfg.clock.freq_mhz),
+            dram,
+            bandwidth_gbps: cfg.dram_spec().ok().map(|s| s.peak_bandwidth_gbps()),
+            area_mm2: area_mm2(cfg).total_mm2,
+        },
+    }
+}
+
+pub fn run_configs(args: ConfigsArgs) -> anyhow::Result<()> {
+    let rows: Vec<Row> = preset_names()
+        .iter()
+        .map(|n| preset(n).map(|c| row(&c)))
+        .collect::<Option<_>>()
+        .ok_or_else(|| anyhow::anyhow!("an embedded preset does not load"))?;
+    if args.json {
+        let list: Vec<_> = rows
+            .iter()
+            .map(|r| {
+                json!({
+                    "name": r.name, "kind": r.kind, "macros": r.macros, "macro_size": r.macro_size,
+                    "clock": r.clock, "dram": r.dram, "peak_bandwidth_gbps": r.bandwidth_gbps,
+                    "area_mm2": r.area_mm2,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&list)?);
+        return Ok(());
+    }
+    let header = [
+        "name",
+        "kind",
+        "macros",
+        "macro size",
+        "clock",
+        "DRAM",
+        "peak bandwidth",
+        "area",
+    ];
+    let cells: Vec<[String; 8]> = rows
+        .iter()
+        .map(|r| {
+            [
+                r.name.clone(),
+                r.kind.to_string(),
+                r.macros.clone(),
+                r.macro_size.clone(),
+                r.clock.clone(),
+                r.dram.clone(),
+                r.bandwidth_gbps
+                    .map_or("-".into(), |b| format!("{b:.1} GB/s")),
+                format!("{:.1} mm²", r.area_mm2),
+            ]
+        })
+        .collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for c in &cells {
+        for (w, s) in widths.iter_mut().zip(c) {
+            *w = (*w).max(s.chars().count());
+        }
+    }
+    let line = |items: Vec<&str>| {
+        let padded: Vec<String> = items
+            .iter()
+            .zip(&widths)
+            .map(|(s, w)| format!("{s}{}", " ".repeat(w - s.chars().count())))
+            .collect();
+        println!("{}", padded.join("  ").trim_end());
+    };
+    line(header.to_vec());
+    for c in &cells {
+        line(c.iter().map(String::as_str).collect());
+    }
+    println!(
+        "\nDefault: {}. Print one with `cimsim config show NAME`.",
+        preset_names()[0]
+    );
+    Ok(())
+}
+
+pub fn run_config(cmd: ConfigCommand) -> anyhow::Result<()> {
+    match cmd {
+        ConfigCommand::Show { config, json, set } => {
+            let cfg = load_config(&config, &set).map_err(bad_input)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&cfg)?);
+            } else if let (Some(text), true) = (preset_text(&config), set.is_empty()) {
+                // An unmodified preset prints as shipped, with its source comments.
+                print!("{text}");
+            } else {
+                print!("{}", cfg.to_toml_string());
+            }
+            Ok(())
+        }
+        ConfigCommand::Keys => {
+            let help = sim::config::key_help();
+            let width = help.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+            for (key, what) in help {
+                println!("{key:width$}  {what}");
+            }
+            Ok(())
+        }
+    }
 }

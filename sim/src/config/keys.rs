@@ -261,8 +261,7 @@ fn quoted<'a>(items: impl Iterator<Item = &'a str>) -> String {
 }
 
 pub(crate) fn dram_preset_names() -> &'static [&'static str] {
-    // DRAM_SHIM: the contract's names until `dram::presets` lands.
-    &["lpddr4-3200", "lpddr4x-4266", "lpddr5-6400", "ddr4-3200"]
+    dram::presets::names()
 }
 
 /// Checks one leaf value against its rule; converts integers given for float keys to floats.

@@ -96,20 +96,23 @@ impl HardwareConfig {
         }
     }
 
-    /* DRAM_SHIM
-        /// The DRAM model's spec: the `dram.preset` with `dram.channels` channels.
-        pub fn dram_spec(&self) -> Result<dram::DramSpec, ConfigError> {
-            match dram::presets::get(&self.dram.preset) {
-                Some(spec) => Ok(spec.with_channels(self.dram.channels)),
-                None => Err(ConfigError::OutOfRange {
-                    origin: format!("configuration `{}`", self.name),
-                    key: "dram.preset".into(),
-                    value: format!("\"{}\"", self.dram.preset),
-                    allowed: keys::allowed(keys::Rule::DramPreset),
-                }),
-            }
-        }
-    */
+    /// The DRAM model's spec: the `dram.preset` with `dram.channels` channels, and the flat
+    /// `dram.energy_pj_per_bit` in place of the preset's energy model when it is set.
+    pub fn dram_spec(&self) -> Result<dram::DramSpec, ConfigError> {
+        let Some(spec) = dram::presets::get(&self.dram.preset) else {
+            return Err(ConfigError::OutOfRange {
+                origin: format!("configuration `{}`", self.name),
+                key: "dram.preset".into(),
+                value: format!("\"{}\"", self.dram.preset),
+                allowed: keys::allowed(keys::Rule::DramPreset),
+            });
+        };
+        let spec = spec.with_channels(self.dram.channels);
+        Ok(match self.dram.energy_pj_per_bit {
+            Some(pj) => spec.with_energy_pj_per_bit(pj),
+            None => spec,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -408,3 +408,64 @@ fn key_help_lists_ranges_and_optional_keys() {
     assert!(find("macro.adc.bits").is_some_and(|h| h.ends_with("(optional)")));
     assert!(find("chip.tiles").is_some_and(|h| !h.contains("optional")));
 }
+
+#[test]
+fn dram_spec_resolves_preset_channels_and_energy() {
+    let cfg = preset(DEFAULT_PRESET).unwrap_or_else(|| panic!("default"));
+    let spec = cfg.dram_spec().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(spec.channels(), 4);
+    // LPDDR5-6400: 4 x 32 bit x 6400 MT/s / 8 = 102.4 GB/s.
+    assert!(
+        (spec.peak_bandwidth_gbps() - 102.4).abs() < 0.05,
+        "{}",
+        spec.peak_bandwidth_gbps()
+    );
+    let lp4 = load_config("cim-small-65nm", &[]).unwrap_or_else(|e| panic!("{e}"));
+    // LPDDR4-3200: 2 x 32 bit x 3200 MT/s / 8 = 25.6 GB/s.
+    let bw = lp4
+        .dram_spec()
+        .map(|s| s.peak_bandwidth_gbps())
+        .unwrap_or_default();
+    assert!((bw - 25.6).abs() < 0.05, "{bw}");
+    let flat = load_config("edgecim-lpddr4", &sets(&["dram.energy_pj_per_bit=7.5"]))
+        .and_then(|c| c.dram_spec())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(flat.idd_energy_pj_per_bit_estimate(), 7.5);
+    let mut bad = cfg.clone();
+    bad.dram.preset = "nope".into();
+    assert_eq!(
+        bad.dram_spec().err().as_ref().and_then(|e| e.key()),
+        Some("dram.preset")
+    );
+    // Every preset's DRAM resolves.
+    for name in preset_names() {
+        let c = preset(name).unwrap_or_else(|| panic!("{name}"));
+        assert!(c.dram_spec().is_ok(), "{name}");
+    }
+}
+
+#[test]
+fn cim_presets_balance_weight_writes_with_dram_for_decode() {
+    // The presets' sizing claim: all macros together accept weights as fast as the DRAM
+    // delivers them (macros x write_bits_per_cycle x f / 8 = DRAM peak), except edgecim-lpddr4,
+    // which keeps the default chip on slower DRAM (1.5x headroom).
+    for (name, ratio) in [
+        ("edgecim-65nm", 1.0),
+        ("cim-small-65nm", 1.0),
+        ("cim-analog-65nm", 1.0),
+        ("edgecim-lpddr4", 1.5),
+    ] {
+        let c = preset(name).unwrap_or_else(|| panic!("{name}"));
+        let macros = f64::from(c.chip.tiles * c.chip.macros_per_tile);
+        let write_gbps =
+            macros * f64::from(c.cim_macro.write_bits_per_cycle) * c.clock.freq_mhz * 1e6 / 8e9;
+        let dram_gbps = c
+            .dram_spec()
+            .map(|s| s.peak_bandwidth_gbps())
+            .unwrap_or_default();
+        assert!(
+            (write_gbps / dram_gbps - ratio).abs() < 0.01,
+            "{name}: {write_gbps} vs {dram_gbps}"
+        );
+    }
+}
