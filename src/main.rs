@@ -33,6 +33,8 @@ enum Command {
     Config(cmd::config::ConfigCommand),
     /// Run a DRAMsim3-format trace through the cycle-level DRAM model.
     Dram(cmd::dram::DramArgs),
+    /// Show how a model is mapped onto a configuration: tiles, stages, stage times, bottleneck.
+    Compile(cmd::compile::CompileArgs),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +45,7 @@ fn main() -> ExitCode {
         Command::Configs(args) => cmd::config::run_configs(args),
         Command::Config(c) => cmd::config::run_config(c),
         Command::Dram(args) => cmd::dram::run(args),
+        Command::Compile(args) => cmd::compile::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

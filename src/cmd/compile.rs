@@ -1,0 +1,326 @@
+//! `cimsim compile`: show how a model is mapped onto a configuration — the plan (macro groups,
+//! pipeline stages, resident matrices), and per op of a decode step the tiles, macros, DRAM
+//! bytes, stage times (DRAM, macro write, compute, vector) and the expected bottleneck, from the
+//! analytic model; plus a prefill summary. The Programs are compiled too, so their task counts
+//! are real.
+
+use super::bad_input;
+use clap::{Args, ValueEnum};
+use mappings::{
+    analytic_phase, strategy_by_name, AnalyticPhase, CompileContext, MappingError, MappingPlan,
+    MappingStrategy, DEFAULT_STRATEGY,
+};
+use serde_json::json;
+use sim::config::{load_config, HardwareConfig, HardwareKind, DEFAULT_PRESET};
+use std::fmt::Write as _;
+use workloads::{build_graph, load_model, ModelCard, Phase};
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum WeightPrecision {
+    Int4,
+    Int8,
+}
+
+#[derive(Args)]
+pub struct CompileArgs {
+    /// A shipped model name, a card (.toml) or a Hugging Face config.json.
+    #[arg(long)]
+    pub model: String,
+    /// Hardware preset or TOML file.
+    #[arg(long, default_value = DEFAULT_PRESET)]
+    pub config: String,
+    /// Override one key, e.g. `--set chip.tiles=8` (repeatable; applied in order).
+    #[arg(long = "set", value_name = "KEY.PATH=VALUE")]
+    pub set: Vec<String>,
+    /// Mapping strategy: balanced-pipeline, sequential, double-buffered or resident.
+    #[arg(long, default_value = DEFAULT_STRATEGY)]
+    pub mapping: String,
+    /// Weight precision (sets macro.weight_bits).
+    #[arg(long, value_enum)]
+    pub weights: Option<WeightPrecision>,
+    /// Prompt tokens (the prefill).
+    #[arg(long, default_value_t = 128)]
+    pub prompt: u64,
+    /// KV length of the decode step shown (default: prompt + 1, the first decode step).
+    #[arg(long)]
+    pub kv: Option<u64>,
+    /// Sequences sharing the weights.
+    #[arg(long, default_value_t = 1)]
+    pub batch: u64,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Errors of the user's making (a configuration that cannot hold a tile, a strategy that does
+/// not fit the chip) exit with 2; a graph the compiler cannot lower is an internal error.
+fn mapping_error(e: MappingError) -> anyhow::Error {
+    match e {
+        MappingError::UnmappableOp { .. } | MappingError::GraphCycle => anyhow::Error::new(e),
+        _ => bad_input(e),
+    }
+}
+
+struct PhaseReport {
+    phase: Phase,
+    plan: MappingPlan,
+    tasks: usize,
+    groups: u32,
+    analytic: AnalyticPhase,
+}
+
+fn report(
+    card: &ModelCard,
+    cfg: &HardwareConfig,
+    strategy: &dyn MappingStrategy,
+    phase: Phase,
+    batch: u64,
+    first: bool,
+) -> anyhow::Result<PhaseReport> {
+    let ctx = CompileContext::new(cfg, card, first);
+    let graph = build_graph(card, phase, batch);
+    let plan = strategy.plan(&ctx, phase, batch).map_err(mapping_error)?;
+    let program = strategy.compile(&graph, &ctx).map_err(mapping_error)?;
+    let analytic = analytic_phase(&graph, &ctx, strategy).map_err(mapping_error)?;
+    Ok(PhaseReport {
+        phase,
+        plan,
+        tasks: program.tasks.len(),
+        groups: program.macro_groups(),
+        analytic,
+    })
+}
+
+fn validate(args: &CompileArgs, card: &ModelCard) -> anyhow::Result<u64> {
+    if args.prompt == 0 {
+        return Err(bad_input("--prompt must be at least 1 token"));
+    }
+    if args.batch == 0 {
+        return Err(bad_input("--batch must be at least 1 sequence"));
+    }
+    let kv = args.kv.unwrap_or(args.prompt.saturating_add(1));
+    if kv == 0 {
+        return Err(bad_input("--kv must be at least 1 position"));
+    }
+    for (flag, v) in [("--prompt", args.prompt), ("--kv", kv)] {
+        if v > card.max_context {
+            return Err(bad_input(format!(
+                "{flag} {v} is beyond {}'s context of {} tokens",
+                card.name, card.max_context
+            )));
+        }
+    }
+    Ok(kv)
+}
+
+pub fn run(args: CompileArgs) -> anyhow::Result<()> {
+    let card = load_model(&args.model).map_err(bad_input)?;
+    let strategy = strategy_by_name(&args.mapping).map_err(bad_input)?;
+    let mut overrides = args.set.clone();
+    if let Some(w) = args.weights {
+        let bits = match w {
+            WeightPrecision::Int4 => 4,
+            WeightPrecision::Int8 => 8,
+        };
+        overrides.push(format!("macro.weight_bits={bits}"));
+    }
+    let cfg = load_config(&args.config, &overrides).map_err(bad_input)?;
+    let kv = validate(&args, &card)?;
+    let prefill = Phase::Prefill {
+        tokens: args.prompt,
+    };
+    let decode = Phase::Decode { kv_len: kv };
+    if cfg.kind == HardwareKind::Roofline {
+        return roofline(&args, &card, &cfg, prefill, decode);
+    }
+    let pre = report(&card, &cfg, strategy.as_ref(), prefill, args.batch, true)?;
+    let dec = report(&card, &cfg, strategy.as_ref(), decode, args.batch, false)?;
+    let hw = mappings::HwNumbers::new(&CompileContext::new(&cfg, &card, false))
+        .map_err(mapping_error)?;
+    if args.json {
+        let phase_json = |r: &PhaseReport| {
+            json!({
+                "phase": r.phase,
+                "plan": r.plan.rationale,
+                "tasks": r.tasks,
+                "macro_groups": r.groups,
+                "resident_matrices": r.plan.resident.len(),
+                "time_s": r.analytic.time_s,
+                "bound": r.analytic.bound,
+                "macs": r.analytic.macs,
+                "dram_read_bytes": r.analytic.dram_read_bytes,
+                "dram_write_bytes": r.analytic.dram_write_bytes,
+                "busy_s": r.analytic.busy_s,
+                "energy_pj": r.analytic.energy_pj,
+                "ops": r.analytic.ops,
+            })
+        };
+        let out = json!({
+            "model": card.name,
+            "config": cfg.name,
+            "mapping": strategy.name(),
+            "weight_bits": cfg.cim_macro.weight_bits,
+            "batch": args.batch,
+            "macros": hw.macros,
+            "tile_rows": hw.tile.rows,
+            "tile_cols": hw.tile.cols,
+            "dram_peak_gbps": hw.dram_peak_bytes_per_s / 1e9,
+            "dram_efficiency": hw.dram_efficiency,
+            "decode": phase_json(&dec),
+            "prefill": phase_json(&pre),
+        });
+        return emit(&format!("{}\n", serde_json::to_string_pretty(&out)?));
+    }
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{} on {} — mapping `{}` ({}), INT{} weights, batch {}",
+        card.name,
+        cfg.name,
+        strategy.name(),
+        strategy.summary(),
+        cfg.cim_macro.weight_bits,
+        args.batch
+    );
+    let _ = writeln!(
+        s,
+        "hardware: {} macros, tile {} x {} weights, {} MHz; DRAM {} x{}: {:.1} GB/s peak, {:.0}% sustained",
+        hw.macros,
+        hw.tile.rows,
+        hw.tile.cols,
+        cfg.clock.freq_mhz,
+        cfg.dram.preset,
+        cfg.dram.channels,
+        hw.dram_peak_bytes_per_s / 1e9,
+        hw.dram_efficiency * 100.0
+    );
+    let _ = writeln!(s);
+    let _ = writeln!(s, "Decode step at KV length {kv}: {}", dec.plan.rationale);
+    op_table(&mut s, &dec.analytic);
+    summary(&mut s, "decode", &dec);
+    let _ = writeln!(s);
+    let _ = writeln!(
+        s,
+        "Prefill of {} tokens: {}",
+        args.prompt, pre.plan.rationale
+    );
+    summary(&mut s, "prefill", &pre);
+    emit(&s)
+}
+
+/// Writes to standard output; a closed pipe (`| head`) ends the output quietly.
+fn emit(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
+fn us(v: f64) -> String {
+    if v == 0.0 {
+        "-".to_string()
+    } else {
+        format!("{:.2}", v * 1e6)
+    }
+}
+
+fn op_table(s: &mut String, a: &AnalyticPhase) {
+    let _ = writeln!(
+        s,
+        "{:<24} {:>7} {:>7} {:>6} {:>4} {:>12} {:>10} {:>10} {:>10} {:>10}  bound",
+        "op",
+        "tiles",
+        "batches",
+        "macros",
+        "res",
+        "DRAM bytes",
+        "DRAM us",
+        "write us",
+        "comp us",
+        "vector us"
+    );
+    for o in &a.ops {
+        let dash = |v: u64| {
+            if v == 0 {
+                "-".to_string()
+            } else {
+                v.to_string()
+            }
+        };
+        let _ = writeln!(
+            s,
+            "{:<24} {:>7} {:>7} {:>6} {:>4} {:>12} {:>10} {:>10} {:>10} {:>10}  {}",
+            o.name,
+            dash(o.tiles),
+            dash(o.batches),
+            dash(o.macros),
+            if o.resident { "yes" } else { "" },
+            o.dram_bytes,
+            us(o.dram_s),
+            us(o.write_s),
+            us(o.compute_s),
+            us(o.vector_s),
+            o.bound.as_str()
+        );
+    }
+}
+
+fn summary(s: &mut String, what: &str, r: &PhaseReport) {
+    let a = &r.analytic;
+    let busy = |k: &str| a.busy_s.get(k).copied().unwrap_or(0.0);
+    let energy_uj: f64 = a.energy_pj.values().sum::<f64>() * 1e-6;
+    let _ = writeln!(
+        s,
+        "{what}: {} tasks on {} macro groups; {} MACs; DRAM {} B read, {} B written",
+        r.tasks, r.groups, a.macs, a.dram_read_bytes, a.dram_write_bytes
+    );
+    let _ = writeln!(
+        s,
+        "{what}: expected {:.3} ms, bound by {}; busy DRAM {:.3} ms, write {:.3} ms, compute {:.3} ms, vector {:.3} ms; energy {:.1} uJ",
+        a.time_s * 1e3,
+        a.bound.as_str(),
+        busy("dram") * 1e3,
+        busy("macro_write") * 1e3,
+        busy("macro_compute") * 1e3,
+        busy("vector") * 1e3,
+        energy_uj
+    );
+}
+
+fn roofline(
+    args: &CompileArgs,
+    card: &ModelCard,
+    cfg: &HardwareConfig,
+    prefill: Phase,
+    decode: Phase,
+) -> anyhow::Result<()> {
+    let eval = |phase: Phase, first: bool| {
+        let ctx = CompileContext::new(cfg, card, first);
+        mappings::roofline_phase(&build_graph(card, phase, args.batch), &ctx).map_err(bad_input)
+    };
+    let (pre, dec) = (eval(prefill, true)?, eval(decode, false)?);
+    if args.json {
+        let out = json!({
+            "model": card.name, "config": cfg.name, "mapping": "roofline", "batch": args.batch,
+            "decode": dec, "prefill": pre,
+        });
+        return emit(&format!("{}\n", serde_json::to_string_pretty(&out)?));
+    }
+    let mut s = format!(
+        "{} on {} — roofline device: no CIM mapping; time = max(bytes / bandwidth, 2 x MACs / peak)\n",
+        card.name, cfg.name
+    );
+    for (what, a) in [("decode", &dec), ("prefill", &pre)] {
+        let _ = writeln!(
+            s,
+            "{what}: {} MACs, DRAM {} B read, {} B written; expected {:.3} ms, bound by {}",
+            a.macs,
+            a.dram_read_bytes,
+            a.dram_write_bytes,
+            a.time_s * 1e3,
+            a.bound.as_str()
+        );
+    }
+    emit(&s)
+}
