@@ -6,7 +6,7 @@ use crate::strategy::CompileContext;
 use crate::tiling::TileShape;
 use crate::MappingError;
 use sim::components::{compute_cycles, write_cycles};
-use sim::config::{HardwareConfig, MacroConfig};
+use sim::config::MacroConfig;
 use sim::dram::{self as dram, DramSpec};
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
@@ -35,12 +35,11 @@ impl HwNumbers {
         cim_macro.weight_bits = ctx.weight_bits;
         let tile = TileShape::of_macro(&cim_macro, ctx.weight_bits)?;
         let macros = crate::strategy::total_macros(ctx)?;
-        let spec = dram_spec(ctx.cfg)?;
-        let dram_pj_per_bit = ctx
+        let spec = ctx
             .cfg
-            .dram
-            .energy_pj_per_bit
-            .unwrap_or_else(|| spec.idd_energy_pj_per_bit_estimate());
+            .dram_spec()
+            .map_err(|e| MappingError::Config(e.to_string()))?;
+        let dram_pj_per_bit = spec.idd_energy_pj_per_bit_estimate();
         let freq_hz = ctx.cfg.clock.freq_mhz * 1e6;
         if !(freq_hz.is_finite() && freq_hz > 0.0) {
             return Err(MappingError::Config(format!(
@@ -92,19 +91,6 @@ impl HwNumbers {
     pub fn cycles_s(&self, cycles: u64) -> f64 {
         cycles as f64 / self.freq_hz
     }
-}
-
-/// The DRAM spec of the configuration: the `dram.preset` with `dram.channels` channels.
-fn dram_spec(cfg: &HardwareConfig) -> Result<DramSpec, MappingError> {
-    dram::presets::get(&cfg.dram.preset)
-        .map(|s| s.with_channels(cfg.dram.channels))
-        .ok_or_else(|| {
-            MappingError::Config(format!(
-                "dram.preset = \"{}\" is not a DRAM preset; valid: {}",
-                cfg.dram.preset,
-                dram::presets::names().join(", ")
-            ))
-        })
 }
 
 /// Bytes of the sequential read stream [`dram_streaming_efficiency`] measures: long enough
