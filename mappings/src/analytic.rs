@@ -199,7 +199,7 @@ impl Eval<'_> {
     }
 
     /// Returns the op's ready time.
-    fn op(&mut self, op: &Op, ready: f64, phase: Phase) -> Result<f64, MappingError> {
+    fn op(&mut self, op: &Op, ready: f64) -> Result<f64, MappingError> {
         match op.kind {
             OpKind::Linear {
                 in_features,
@@ -228,20 +228,8 @@ impl Eval<'_> {
                 self.note(op, bytes, dram_s, 0.0, 0.0, vs);
                 Ok(end)
             }
-            OpKind::KvAppend => {
-                if !self.plan.kv_on_chip {
-                    let positions = match phase {
-                        Phase::Prefill { tokens } => tokens,
-                        Phase::Decode { .. } => 1,
-                    };
-                    let bytes = positions.saturating_mul(self.kv_row_bytes());
-                    self.dram(bytes, true, ready);
-                    self.dram(bytes, true, ready);
-                    let s = self.hw.dram_s(bytes) * 2.0;
-                    self.note(op, 2 * bytes, s, 0.0, 0.0, 0.0);
-                }
-                Ok(ready)
-            }
+            // Costed when the layer ends, where the Program emits it (see `lower.rs`).
+            OpKind::KvAppend => Ok(ready),
             OpKind::Embedding => {
                 let row = bytes_of(self.ctx.card.hidden_size, u64::from(self.ctx.weight_bits));
                 let bytes = op.tokens.saturating_mul(row);
@@ -262,6 +250,22 @@ impl Eval<'_> {
                 Ok(at)
             }
         }
+    }
+
+    /// The DRAM writes of a KV append whose inputs were ready at `ready`.
+    fn kv_append(&mut self, op: &Op, ready: f64, phase: Phase) {
+        if self.plan.kv_on_chip {
+            return;
+        }
+        let positions = match phase {
+            Phase::Prefill { tokens } => tokens,
+            Phase::Decode { .. } => 1,
+        };
+        let bytes = positions.saturating_mul(self.kv_row_bytes());
+        self.dram(bytes, true, ready);
+        self.dram(bytes, true, ready);
+        let s = self.hw.dram_s(bytes) * 2.0;
+        self.note(op, 2 * bytes, s, 0.0, 0.0, 0.0);
     }
 
     fn kv_row_bytes(&self) -> u64 {
@@ -485,13 +489,24 @@ pub fn analytic_phase(
         ops: Vec::with_capacity(order.len()),
     };
     let mut ready = vec![0.0f64; graph.graph.node_count()];
+    let mut pending: Option<(&Op, f64)> = None;
     for node in order {
+        let op = &graph.graph[node];
+        if let Some((append, at)) = pending.take_if(|(a, _)| a.layer != op.layer) {
+            ev.kv_append(append, at, graph.phase);
+        }
         let at = graph
             .graph
             .neighbors_directed(node, petgraph::Direction::Incoming)
             .map(|p| ready[p.index()])
             .fold(0.0, f64::max);
-        ready[node.index()] = ev.op(&graph.graph[node], at, graph.phase)?;
+        if matches!(op.kind, OpKind::KvAppend) {
+            pending = Some((op, at));
+        }
+        ready[node.index()] = ev.op(op, at)?;
+    }
+    if let Some((append, at)) = pending {
+        ev.kv_append(append, at, graph.phase);
     }
     let c = &ev.clock;
     let time_s = ready

@@ -109,12 +109,7 @@ impl Lowerer<'_> {
     }
 
     /// Lowers one op; returns the tasks whose completion means its output is ready.
-    fn op(
-        &mut self,
-        op: &Op,
-        inputs: &[TaskId],
-        phase: Phase,
-    ) -> Result<Vec<TaskId>, MappingError> {
+    fn op(&mut self, op: &Op, inputs: &[TaskId]) -> Result<Vec<TaskId>, MappingError> {
         let label = self.prog.label(&op.name);
         let out = match op.kind {
             OpKind::Embedding => {
@@ -142,10 +137,8 @@ impl Lowerer<'_> {
                 }
                 deps
             }
-            OpKind::KvAppend => {
-                self.kv_append(op, inputs, label, phase)?;
-                inputs.to_vec()
-            }
+            // Emitted later by `lower` (see there); consumers only need the new K and V.
+            OpKind::KvAppend => inputs.to_vec(),
             OpKind::AttentionScore {
                 queries, kv_len, ..
             } => {
@@ -498,7 +491,16 @@ pub(crate) fn lower(
         last_write: vec![None; groups],
     };
     let mut ready: Vec<Vec<TaskId>> = vec![Vec::new(); graph.graph.node_count()];
+    // A layer's KV append is emitted when the layer ends: DRAM tasks run in program order, so a
+    // write emitted where the graph has it would hold back the K/V cache reads and the next
+    // weight reads until the new K and V are computed. Nothing in the phase waits for it.
+    let mut pending: Option<(&Op, Vec<TaskId>)> = None;
     for node in order {
+        let op = &graph.graph[node];
+        if let Some((append, deps)) = pending.take_if(|(a, _)| a.layer != op.layer) {
+            let label = lw.prog.label(&append.name);
+            lw.kv_append(append, &deps, label, graph.phase)?;
+        }
         let mut inputs: Vec<TaskId> = graph
             .graph
             .neighbors_directed(node, petgraph::Direction::Incoming)
@@ -506,7 +508,14 @@ pub(crate) fn lower(
             .collect();
         inputs.sort_unstable();
         inputs.dedup();
-        ready[node.index()] = lw.op(&graph.graph[node], &inputs, graph.phase)?;
+        if matches!(op.kind, OpKind::KvAppend) {
+            pending = Some((op, inputs.clone()));
+        }
+        ready[node.index()] = lw.op(op, &inputs)?;
+    }
+    if let Some((append, deps)) = pending {
+        let label = lw.prog.label(&append.name);
+        lw.kv_append(append, &deps, label, graph.phase)?;
     }
     Ok(lw.prog)
 }
