@@ -14,8 +14,6 @@
 //!   compute, and the op's input arriving plus the compute (and the writes that could not be
 //!   prefetched). That is "max of the stage times plus fill and drain", op by op, so stalls at
 //!   op boundaries are kept.
-//!
-//! Also the roofline evaluation of `kind = "roofline"` baseline devices.
 
 use crate::hw::HwNumbers;
 use crate::layout::{bytes_of, BIAS_BITS};
@@ -460,7 +458,7 @@ pub fn analytic_phase(
     strategy: &dyn MappingStrategy,
 ) -> Result<AnalyticPhase, MappingError> {
     if ctx.cfg.kind == HardwareKind::Roofline {
-        return roofline_phase(graph, ctx);
+        return crate::roofline::roofline_phase(graph, ctx);
     }
     let hw = HwNumbers::new(ctx)?;
     let plan = strategy.plan(ctx, graph.phase, graph.batch)?;
@@ -554,59 +552,5 @@ pub fn analytic_phase(
         macs: ev.t.macs,
         bound: bound_of(b[B_DRAM], b[B_WRITE], b[B_COMPUTE], b[B_VECTOR]),
         ops: ev.ops,
-    })
-}
-
-/// A roofline device: time = max(bytes / (bandwidth x efficiency), 2 x MACs / (peak x
-/// efficiency)), energy = power x time. Bytes are every weight matrix (and bias), the embedding
-/// rows and the KV traffic of the phase, at the context's precisions.
-pub fn roofline_phase(
-    graph: &DecoderGraph,
-    ctx: &CompileContext,
-) -> Result<AnalyticPhase, MappingError> {
-    let r = ctx
-        .cfg
-        .roofline
-        .as_ref()
-        .filter(|_| ctx.cfg.kind == HardwareKind::Roofline)
-        .ok_or_else(|| {
-            MappingError::Config(format!(
-                "configuration `{}` has no [roofline] section with kind = \"roofline\"",
-                ctx.cfg.name
-            ))
-        })?;
-    let traffic = crate::traffic::phase_traffic(
-        ctx.card,
-        ctx.weight_bits,
-        ctx.kv_bits,
-        graph.phase,
-        graph.batch,
-        |_| true,
-        false,
-    );
-    let macs = graph.total_macs();
-    let bytes = traffic.read_bytes() + traffic.write_bytes();
-    let mem_s = bytes as f64 / (r.bandwidth_gbps * 1e9 * r.bandwidth_efficiency).max(1.0);
-    let compute_s = 2.0 * macs as f64 / (r.peak_tops * 1e12 * r.compute_efficiency).max(1.0);
-    let time_s = mem_s.max(compute_s);
-    let bound = if mem_s >= compute_s {
-        Bound::Dram
-    } else {
-        Bound::Compute
-    };
-    let mut energy_pj = BTreeMap::new();
-    energy_pj.insert("device".to_string(), r.power_w * time_s * 1e12);
-    let mut busy_s = BTreeMap::new();
-    busy_s.insert("dram".to_string(), mem_s);
-    busy_s.insert("compute".to_string(), compute_s);
-    Ok(AnalyticPhase {
-        time_s,
-        energy_pj,
-        busy_s,
-        dram_read_bytes: traffic.read_bytes(),
-        dram_write_bytes: traffic.write_bytes(),
-        macs,
-        bound,
-        ops: Vec::new(),
     })
 }

@@ -19,14 +19,16 @@ mod hw;
 pub mod layout;
 mod lower;
 mod resident;
+mod roofline;
 mod sequential;
 mod strategy;
 pub mod tiling;
 mod traffic;
 
-pub use analytic::{analytic_phase, roofline_phase, AnalyticPhase, Bound, OpEstimate};
+pub use analytic::{analytic_phase, AnalyticPhase, Bound, OpEstimate};
 pub use error::MappingError;
 pub use hw::{dram_streaming_efficiency, HwNumbers};
+pub use roofline::roofline_phase;
 pub use strategy::{
     strategy_by_name, strategy_names, CompileContext, MappingPlan, MappingStrategy, ResidentSlot,
     StreamPlan, DEFAULT_STRATEGY,
