@@ -72,7 +72,16 @@ pub(crate) struct Controller {
     cmd_queues: Vec<Vec<Request>>,
     cmd_cap: usize,
     cmd_queued: usize,
+    /// Per command queue, a cycle before which none of its entries can issue. Timing limits
+    /// only grow as commands issue, so this stays a valid bound until the queue's contents or
+    /// its bank's state change, which reset it to 0.
+    queue_ready: Vec<u64>,
+    /// Rank served by each command queue.
+    queue_rank: Vec<u32>,
     queue_idx: usize,
+    /// The last transaction scan found no command queue with room; nothing can move until an
+    /// entry leaves a command queue or a transaction arrives.
+    trans_blocked: bool,
     per_bank: bool,
     banks_per_rank: usize,
     banks_per_group: u32,
@@ -130,7 +139,12 @@ impl Controller {
             cmd_queues: (0..queues).map(|_| Vec::with_capacity(cmd_cap)).collect(),
             cmd_cap,
             cmd_queued: 0,
+            queue_ready: vec![0; queues],
+            queue_rank: (0..queues)
+                .map(|q| if per_bank { q / banks_per_rank } else { q } as u32)
+                .collect(),
             queue_idx: 0,
+            trans_blocked: false,
             per_bank,
             banks_per_rank,
             banks_per_group: o.banks_per_group,
@@ -175,6 +189,7 @@ impl Controller {
             is_write,
         });
         self.wake_at = self.wake_at.min(cycle);
+        self.trans_blocked = false;
         true
     }
 
@@ -203,11 +218,7 @@ impl Controller {
 
     #[inline]
     fn queue_rank(&self, queue: usize) -> u32 {
-        if self.per_bank {
-            (queue / self.banks_per_rank) as u32
-        } else {
-            queue as u32
-        }
+        self.queue_rank[queue]
     }
 
     /// Simulates cycle `now`.
@@ -218,7 +229,8 @@ impl Controller {
         let mut changed = false;
         let mut next = u64::MAX;
 
-        // (1) Completions.
+        // (1) Completions. Like a refresh request below, they change nothing the scheduler looks
+        // at, so they do not by themselves call for another evaluation next cycle.
         while let Some(p) = self.reads_pending.front() {
             if p.complete > now {
                 next = next.min(p.complete);
@@ -232,7 +244,6 @@ impl Controller {
             s.read_latency_sum_cycles += lat;
             s.read_latency_max_cycles = s.read_latency_max_cycles.max(lat);
             self.reads_pending.pop_front();
-            changed = true;
         }
         while let Some(p) = self.writes_pending.front() {
             if p.complete > now {
@@ -243,7 +254,6 @@ impl Controller {
             sink.stats.writes += 1;
             sink.stats.write_bytes += self.request_bytes;
             self.writes_pending.pop_front();
-            changed = true;
         }
 
         // (2) Refresh requests.
@@ -255,7 +265,6 @@ impl Controller {
                 self.refresh_q.push_back(self.next_refresh_rank);
                 self.next_refresh_rank = (self.next_refresh_rank + 1) % self.ranks;
             }
-            changed = true;
         }
         next = next.min(self.next_refresh_at);
 
@@ -355,9 +364,17 @@ impl Controller {
             if self.in_refresh == Some(self.queue_rank(qi)) {
                 continue;
             }
-            if let Some(c) = self.first_ready(qi, now, next) {
+            let bound = self.queue_ready[qi];
+            if bound > now {
+                *next = (*next).min(bound);
+                continue;
+            }
+            let mut queue_next = u64::MAX;
+            if let Some(c) = self.first_ready(qi, now, &mut queue_next) {
                 return Some(c);
             }
+            self.queue_ready[qi] = queue_next;
+            *next = (*next).min(queue_next);
         }
         None
     }
@@ -365,6 +382,9 @@ impl Controller {
     /// The oldest entry of queue `qi` whose next command can issue at `now`.
     fn first_ready(&self, qi: usize, now: u64, next: &mut u64) -> Option<Chosen> {
         let q = &self.cmd_queues[qi];
+        if self.per_bank {
+            return self.first_ready_in_bank_queue(qi, now, next);
+        }
         // Entries of one queue usually share a bank: remember the last bank's ready times.
         let mut memo_bank = usize::MAX;
         let mut memo = [0u64; crate::command::NUM_KINDS];
@@ -408,19 +428,10 @@ impl Controller {
                 {
                     continue;
                 }
-                CommandKind::Write | CommandKind::WritePrecharge => {
-                    // A write may not pass an older read of the same location.
-                    let dep = q[..slot].iter().any(|o| {
-                        !o.is_write
-                            && o.loc.rank == l.rank
-                            && o.loc.bankgroup == l.bankgroup
-                            && o.loc.bank == l.bank
-                            && o.loc.row == l.row
-                            && o.loc.column == l.column
-                    });
-                    if dep {
-                        continue;
-                    }
+                CommandKind::Write | CommandKind::WritePrecharge
+                    if Self::write_waits_for_read(q, slot) =>
+                {
+                    continue;
                 }
                 _ => {}
             }
@@ -443,6 +454,98 @@ impl Controller {
             });
         }
         None
+    }
+
+    /// [`Self::first_ready`] for a queue whose entries all target one bank: the same decisions,
+    /// with the bank's ready times computed once.
+    fn first_ready_in_bank_queue(&self, qi: usize, now: u64, next: &mut u64) -> Option<Chosen> {
+        let q = &self.cmd_queues[qi];
+        let l0 = &q[0].loc;
+        let bank = self
+            .state
+            .bank(self.state.bank_index(l0.rank, l0.bankgroup, l0.bank));
+        if !bank.is_open() {
+            // Every entry needs an ACT; the oldest gets it.
+            let t = self.state.ready_at(CommandKind::Activate, l0);
+            if t > now {
+                *next = (*next).min(t);
+                return None;
+            }
+            let loc = Location { column: 0, ..*l0 };
+            return Some(Chosen {
+                kind: CommandKind::Activate,
+                loc,
+                queue: qi,
+                slot: 0,
+            });
+        }
+        let open_row = bank.open_row;
+        let (read_kind, write_kind) = if self.close_page {
+            (CommandKind::ReadPrecharge, CommandKind::WritePrecharge)
+        } else {
+            (CommandKind::Read, CommandKind::Write)
+        };
+        let mut read_t = None;
+        let mut write_t = None;
+        for (slot, req) in q.iter().enumerate() {
+            let l = &req.loc;
+            if l.row == open_row {
+                let (kind, cache) = if req.is_write {
+                    (write_kind, &mut write_t)
+                } else {
+                    (read_kind, &mut read_t)
+                };
+                let t = *cache.get_or_insert_with(|| self.state.ready_at(kind, l));
+                if t > now {
+                    *next = (*next).min(t);
+                    continue;
+                }
+                if req.is_write && Self::write_waits_for_read(q, slot) {
+                    continue;
+                }
+                return Some(Chosen {
+                    kind,
+                    loc: *l,
+                    queue: qi,
+                    slot,
+                });
+            } else if slot == 0 {
+                // Only the oldest entry of a bank may ask for its precharge.
+                let t = self.state.ready_at(CommandKind::Precharge, l);
+                if t > now {
+                    *next = (*next).min(t);
+                    continue;
+                }
+                if !self.precharge_allowed(q, 0, open_row, bank.row_hits) {
+                    continue;
+                }
+                let loc = Location {
+                    row: open_row,
+                    column: 0,
+                    ..*l
+                };
+                return Some(Chosen {
+                    kind: CommandKind::Precharge,
+                    loc,
+                    queue: qi,
+                    slot: 0,
+                });
+            }
+        }
+        None
+    }
+
+    /// A write may not pass an older read of the same location in its queue.
+    fn write_waits_for_read(q: &[Request], slot: usize) -> bool {
+        let l = &q[slot].loc;
+        q[..slot].iter().any(|o| {
+            !o.is_write
+                && o.loc.rank == l.rank
+                && o.loc.bankgroup == l.bankgroup
+                && o.loc.bank == l.bank
+                && o.loc.row == l.row
+                && o.loc.column == l.column
+        })
     }
 
     /// DRAMsim3's on-demand precharge arbitration for the entry at `slot`.
@@ -499,6 +602,13 @@ impl Controller {
                 }
             }
         }
+        if c.kind != CommandKind::Refresh {
+            let qi = self.queue_index(&c.loc);
+            self.queue_ready[qi] = 0;
+        }
+        if c.kind.is_column() {
+            self.trans_blocked = false;
+        }
         match self.state.issue(c.kind, &c.loc, now) {
             RankActivity::BecameActive => *sink.active_ranks += 1,
             RankActivity::BecameIdle => *sink.active_ranks -= 1,
@@ -528,8 +638,12 @@ impl Controller {
                 || (self.read_q.is_empty() && queues_empty)
             {
                 self.write_draining = self.write_q.len();
+                self.trans_blocked = false;
                 changed = true;
             }
+        }
+        if self.trans_blocked {
+            return changed;
         }
         let draining = self.write_draining > 0;
         let q = if draining {
@@ -554,7 +668,10 @@ impl Controller {
             };
             self.cmd_queues[qi].push(req);
             self.cmd_queued += 1;
+            self.queue_ready[qi] = 0;
             changed = true;
+        } else {
+            self.trans_blocked = true;
         }
         changed
     }
