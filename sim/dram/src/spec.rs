@@ -301,25 +301,27 @@ impl DramSpec {
         bytes_per_cycle * f64::from(self.organization.channels) / self.tck_ns()
     }
 
-    /// Energy per bit for analytic models. With a pJ/bit figure, that figure. With IDD currents:
-    /// a streaming read burst (IDD4R − IDD3N over the burst), active-standby background over
-    /// the burst time (IDD3N), and one ACT/PRE pair (DRAMsim3's ACT increment) shared by the
-    /// bursts of one row, per bit moved.
+    /// Energy per bit for analytic models: what streaming reads at the peak rate cost. With a
+    /// pJ/bit figure, that figure. With IDD currents (DRAMsim3's increments), per burst: the read
+    /// burst (IDD4R − IDD3N), background over the burst time (IDD3N for the rank being read,
+    /// IDD2N for the other ranks), the refresh energy spread over time (every rank refreshes
+    /// once per tREFI), and one ACT/PRE pair shared by the bursts of a row; divided by the bits
+    /// of a burst.
     pub fn idd_energy_pj_per_bit_estimate(&self) -> f64 {
         if let Some(pj) = self.power.energy_pj_per_bit {
             return pj;
         }
-        let Some(idd) = &self.power.idd else {
+        if self.power.idd.is_none() {
             return 0.0;
-        };
+        }
         let e = crate::energy::EnergyIncrements::new(self);
+        let burst = self.burst_cycles() as f64;
+        let other_ranks = f64::from(self.organization.ranks.saturating_sub(1));
+        let background = burst * (e.active_standby_pj + other_ranks * e.precharge_standby_pj);
+        let refresh = burst * f64::from(self.organization.ranks) * e.refresh_pj
+            / self.timing.trefi.max(1) as f64;
         let bursts_per_row = (self.row_bytes() / self.request_bytes().max(1)).max(1) as f64;
-        let bg = idd.vdd
-            * idd.idd3n
-            * self.devices_per_rank() as f64
-            * self.burst_cycles() as f64
-            * self.tck_ns();
-        let per_burst = e.read_pj + bg + e.act_pj / bursts_per_row;
+        let per_burst = e.read_pj + background + refresh + e.act_pj / bursts_per_row;
         per_burst / (self.request_bytes() * 8) as f64
     }
 

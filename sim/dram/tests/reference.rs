@@ -18,6 +18,11 @@ fn python_random_stream_matches_cpython() {
         vec![239081600, 53710080, 590620928, 525901184, 479341312]
     );
     assert_eq!(python_random(5, 7, 1000, 1), vec![331, 970, 154, 404, 666]);
+    // random.seed(3); randrange(0, 2**40) ×3 (two 32-bit words per draw).
+    assert_eq!(
+        python_random(3, 3, 1 << 40, 1),
+        vec![285805288266, 1041975902461, 1034389053353]
+    );
 }
 
 fn within(actual: f64, reference: f64, tolerance: f64) -> bool {

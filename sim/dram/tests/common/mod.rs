@@ -85,16 +85,29 @@ impl PyRandom {
         y
     }
 
-    /// `getrandbits(k)` for 1 ≤ k ≤ 32.
-    pub fn getrandbits(&mut self, k: u32) -> u32 {
-        self.next_u32() >> (32 - k)
+    /// `getrandbits(k)` for 1 ≤ k ≤ 64: 32-bit words, least significant first, the last one
+    /// cut to the remaining bits.
+    pub fn getrandbits(&mut self, k: u32) -> u64 {
+        let mut out = 0u64;
+        let mut left = k;
+        let mut shift = 0;
+        while left > 0 {
+            let mut r = u64::from(self.next_u32());
+            if left < 32 {
+                r >>= 32 - left;
+            }
+            out |= r << shift;
+            shift += 32;
+            left = left.saturating_sub(32);
+        }
+        out
     }
 
-    /// `randrange(0, n)` for 1 ≤ n ≤ 2^32 (rejection sampling on `n.bit_length()` bits).
+    /// `randrange(0, n)` for 1 ≤ n < 2^64 (rejection sampling on `n.bit_length()` bits).
     pub fn randbelow(&mut self, n: u64) -> u64 {
         let k = 64 - n.leading_zeros();
         loop {
-            let r = u64::from(self.getrandbits(k));
+            let r = self.getrandbits(k);
             if r < n {
                 return r;
             }
