@@ -1,8 +1,10 @@
-//! Result records, exporters (JSON, CSV, Markdown, plain text), and Chrome trace-event output.
+//! Result records, exporters (JSON, CSV, Markdown, plain text), Chrome trace-event output, Pareto
+//! fronts and charts.
 //! Knows nothing of simulation internals: the simulator fills a [`RunRecord`] and a list of
 //! [`TraceEvent`]s, and this crate only formats them.
 
 pub mod export;
+pub mod pareto;
 pub mod record;
 pub mod trace;
 
