@@ -17,16 +17,17 @@
 //! first cycle at which anything can (a timing constraint expiring, a completion, a refresh) and
 //! does no work until then.
 
+mod pick;
+
 use crate::address::Location;
 use crate::channel::{ChannelState, RankActivity};
 use crate::command::{CommandKind, CommandRecord};
-use crate::spec::{DramSpec, QueueStructure, RefreshPolicy, RowBufferPolicy};
+use crate::refresh::RefreshScheduler;
+use crate::spec::{DramSpec, QueueStructure, RowBufferPolicy};
 use crate::stats::DramStats;
 use crate::timing::TimingTable;
 use std::collections::VecDeque;
 
-/// DRAMsim3's cap on row hits served before a queued conflicting request may close the row.
-const ROW_HIT_CAP: u32 = 4;
 /// DRAMsim3's write-drain threshold when the command queues are empty.
 const WRITE_DRAIN_LOW: usize = 8;
 
@@ -92,15 +93,7 @@ pub(crate) struct Controller {
     request_bytes: u64,
     reads_pending: VecDeque<Pending>,
     writes_pending: VecDeque<Pending>,
-    // Refresh.
-    ranks: u32,
-    refresh_interval: u64,
-    /// Cycle of the next refresh request (multiples of the interval, from one interval on).
-    next_refresh_at: u64,
-    refresh_all_ranks: bool,
-    next_refresh_rank: u32,
-    refresh_q: VecDeque<u32>,
-    in_refresh: Option<u32>,
+    refresh: RefreshScheduler,
     /// No event can happen before this cycle.
     wake_at: u64,
 }
@@ -118,12 +111,6 @@ impl Controller {
         };
         let cmd_cap = spec.controller.cmd_queue_size as usize;
         let trans_cap = spec.controller.trans_queue_size as usize;
-        let (refresh_interval, refresh_all_ranks) = match spec.controller.refresh_policy {
-            RefreshPolicy::RankLevelStaggered => {
-                ((spec.timing.trefi / u64::from(o.ranks)).max(1), false)
-            }
-            RefreshPolicy::RankLevelSimultaneous => (spec.timing.trefi.max(1), true),
-        };
         Controller {
             channel,
             state: ChannelState::new(
@@ -155,13 +142,7 @@ impl Controller {
             request_bytes: spec.request_bytes(),
             reads_pending: VecDeque::with_capacity(64),
             writes_pending: VecDeque::with_capacity(64),
-            ranks: o.ranks,
-            refresh_interval,
-            next_refresh_at: refresh_interval,
-            refresh_all_ranks,
-            next_refresh_rank: 0,
-            refresh_q: VecDeque::with_capacity(2 * ranks),
-            in_refresh: None,
+            refresh: RefreshScheduler::new(spec),
             wake_at: 0,
         }
     }
@@ -257,21 +238,11 @@ impl Controller {
         }
 
         // (2) Refresh requests.
-        if now >= self.next_refresh_at {
-            self.next_refresh_at += self.refresh_interval;
-            if self.refresh_all_ranks {
-                self.refresh_q.extend(0..self.ranks);
-            } else {
-                self.refresh_q.push_back(self.next_refresh_rank);
-                self.next_refresh_rank = (self.next_refresh_rank + 1) % self.ranks;
-            }
-        }
-        next = next.min(self.next_refresh_at);
+        next = next.min(self.refresh.tick(now));
 
         // (3) One command.
         let mut chosen = None;
-        if let Some(&rank) = self.refresh_q.front() {
-            self.in_refresh = Some(rank);
+        if let Some(rank) = self.refresh.start() {
             chosen = self.refresh_command(rank, now, &mut next);
         }
         if chosen.is_none() {
@@ -289,280 +260,6 @@ impl Controller {
         self.wake_at = if changed { now + 1 } else { next.max(now + 1) };
     }
 
-    /// The pending refresh's next command: PRE of an open bank of the rank, or REF when all are
-    /// closed and ready.
-    fn refresh_command(&self, rank: u32, now: u64, next: &mut u64) -> Option<Chosen> {
-        let banks = self.state.banks_per_rank();
-        let base = self.state.bank_index(rank, 0, 0);
-        let bpg = self.banks_per_group as usize;
-        let mut all_ready = true;
-        for i in 0..banks {
-            let loc = Location {
-                channel: self.channel,
-                rank,
-                bankgroup: (i / bpg) as u32,
-                bank: (i % bpg) as u32,
-                row: 0,
-                column: 0,
-            };
-            let bank = self.state.bank(base + i);
-            let kind = if bank.is_open() {
-                CommandKind::Precharge
-            } else {
-                CommandKind::Refresh
-            };
-            let t = self.state.ready_at(kind, &loc);
-            if t > now {
-                *next = (*next).min(t);
-                all_ready = false;
-                continue;
-            }
-            if kind == CommandKind::Precharge {
-                let loc = Location {
-                    row: bank.open_row,
-                    ..loc
-                };
-                return Some(Chosen {
-                    kind,
-                    loc,
-                    queue: usize::MAX,
-                    slot: 0,
-                });
-            }
-        }
-        if all_ready {
-            let loc = Location {
-                channel: self.channel,
-                rank,
-                ..Location::default()
-            };
-            return Some(Chosen {
-                kind: CommandKind::Refresh,
-                loc,
-                queue: usize::MAX,
-                slot: 0,
-            });
-        }
-        None
-    }
-
-    /// Round robin over the command queues; the first queue with a ready command wins.
-    fn pick_command(&mut self, now: u64, next: &mut u64) -> Option<Chosen> {
-        let nq = self.cmd_queues.len();
-        if self.cmd_queued == 0 {
-            return None;
-        }
-        for _ in 0..nq {
-            self.queue_idx += 1;
-            if self.queue_idx == nq {
-                self.queue_idx = 0;
-            }
-            let qi = self.queue_idx;
-            if self.cmd_queues[qi].is_empty() {
-                continue;
-            }
-            if self.in_refresh == Some(self.queue_rank(qi)) {
-                continue;
-            }
-            let bound = self.queue_ready[qi];
-            if bound > now {
-                *next = (*next).min(bound);
-                continue;
-            }
-            let mut queue_next = u64::MAX;
-            if let Some(c) = self.first_ready(qi, now, &mut queue_next) {
-                return Some(c);
-            }
-            self.queue_ready[qi] = queue_next;
-            *next = (*next).min(queue_next);
-        }
-        None
-    }
-
-    /// The oldest entry of queue `qi` whose next command can issue at `now`.
-    fn first_ready(&self, qi: usize, now: u64, next: &mut u64) -> Option<Chosen> {
-        let q = &self.cmd_queues[qi];
-        if self.per_bank {
-            return self.first_ready_in_bank_queue(qi, now, next);
-        }
-        // Entries of one queue usually share a bank: remember the last bank's ready times.
-        let mut memo_bank = usize::MAX;
-        let mut memo = [0u64; crate::command::NUM_KINDS];
-        let mut memo_valid = 0u8;
-        for (slot, req) in q.iter().enumerate() {
-            let l = &req.loc;
-            let bi = self.state.bank_index(l.rank, l.bankgroup, l.bank);
-            let bank = self.state.bank(bi);
-            let kind = if !bank.is_open() {
-                CommandKind::Activate
-            } else if bank.open_row == l.row {
-                match (req.is_write, self.close_page) {
-                    (false, false) => CommandKind::Read,
-                    (true, false) => CommandKind::Write,
-                    (false, true) => CommandKind::ReadPrecharge,
-                    (true, true) => CommandKind::WritePrecharge,
-                }
-            } else {
-                CommandKind::Precharge
-            };
-            if bi != memo_bank {
-                memo_bank = bi;
-                memo_valid = 0;
-            }
-            let bit = 1u8 << kind.index();
-            let t = if memo_valid & bit != 0 {
-                memo[kind.index()]
-            } else {
-                let t = self.state.ready_at(kind, l);
-                memo[kind.index()] = t;
-                memo_valid |= bit;
-                t
-            };
-            if t > now {
-                *next = (*next).min(t);
-                continue;
-            }
-            match kind {
-                CommandKind::Precharge
-                    if !self.precharge_allowed(q, slot, bank.open_row, bank.row_hits) =>
-                {
-                    continue;
-                }
-                CommandKind::Write | CommandKind::WritePrecharge
-                    if Self::write_waits_for_read(q, slot) =>
-                {
-                    continue;
-                }
-                _ => {}
-            }
-            let loc = if kind == CommandKind::Precharge {
-                Location {
-                    row: bank.open_row,
-                    column: 0,
-                    ..*l
-                }
-            } else if kind == CommandKind::Activate {
-                Location { column: 0, ..*l }
-            } else {
-                *l
-            };
-            return Some(Chosen {
-                kind,
-                loc,
-                queue: qi,
-                slot,
-            });
-        }
-        None
-    }
-
-    /// [`Self::first_ready`] for a queue whose entries all target one bank: the same decisions,
-    /// with the bank's ready times computed once.
-    fn first_ready_in_bank_queue(&self, qi: usize, now: u64, next: &mut u64) -> Option<Chosen> {
-        let q = &self.cmd_queues[qi];
-        let l0 = &q[0].loc;
-        let bank = self
-            .state
-            .bank(self.state.bank_index(l0.rank, l0.bankgroup, l0.bank));
-        if !bank.is_open() {
-            // Every entry needs an ACT; the oldest gets it.
-            let t = self.state.ready_at(CommandKind::Activate, l0);
-            if t > now {
-                *next = (*next).min(t);
-                return None;
-            }
-            let loc = Location { column: 0, ..*l0 };
-            return Some(Chosen {
-                kind: CommandKind::Activate,
-                loc,
-                queue: qi,
-                slot: 0,
-            });
-        }
-        let open_row = bank.open_row;
-        let (read_kind, write_kind) = if self.close_page {
-            (CommandKind::ReadPrecharge, CommandKind::WritePrecharge)
-        } else {
-            (CommandKind::Read, CommandKind::Write)
-        };
-        let mut read_t = None;
-        let mut write_t = None;
-        for (slot, req) in q.iter().enumerate() {
-            let l = &req.loc;
-            if l.row == open_row {
-                let (kind, cache) = if req.is_write {
-                    (write_kind, &mut write_t)
-                } else {
-                    (read_kind, &mut read_t)
-                };
-                let t = *cache.get_or_insert_with(|| self.state.ready_at(kind, l));
-                if t > now {
-                    *next = (*next).min(t);
-                    continue;
-                }
-                if req.is_write && Self::write_waits_for_read(q, slot) {
-                    continue;
-                }
-                return Some(Chosen {
-                    kind,
-                    loc: *l,
-                    queue: qi,
-                    slot,
-                });
-            } else if slot == 0 {
-                // Only the oldest entry of a bank may ask for its precharge.
-                let t = self.state.ready_at(CommandKind::Precharge, l);
-                if t > now {
-                    *next = (*next).min(t);
-                    continue;
-                }
-                if !self.precharge_allowed(q, 0, open_row, bank.row_hits) {
-                    continue;
-                }
-                let loc = Location {
-                    row: open_row,
-                    column: 0,
-                    ..*l
-                };
-                return Some(Chosen {
-                    kind: CommandKind::Precharge,
-                    loc,
-                    queue: qi,
-                    slot: 0,
-                });
-            }
-        }
-        None
-    }
-
-    /// A write may not pass an older read of the same location in its queue.
-    fn write_waits_for_read(q: &[Request], slot: usize) -> bool {
-        let l = &q[slot].loc;
-        q[..slot].iter().any(|o| {
-            !o.is_write
-                && o.loc.rank == l.rank
-                && o.loc.bankgroup == l.bankgroup
-                && o.loc.bank == l.bank
-                && o.loc.row == l.row
-                && o.loc.column == l.column
-        })
-    }
-
-    /// DRAMsim3's on-demand precharge arbitration for the entry at `slot`.
-    fn precharge_allowed(&self, q: &[Request], slot: usize, open_row: u32, row_hits: u32) -> bool {
-        let l = &q[slot].loc;
-        let same_bank = |o: &Request| {
-            o.loc.rank == l.rank && o.loc.bankgroup == l.bankgroup && o.loc.bank == l.bank
-        };
-        if q[..slot].iter().any(same_bank) {
-            return false;
-        }
-        let pending_hit = q[slot..]
-            .iter()
-            .any(|o| same_bank(o) && o.loc.row == open_row);
-        !pending_hit || row_hits >= ROW_HIT_CAP
-    }
-
     fn issue(&mut self, c: Chosen, now: u64, sink: &mut Sink<'_>) {
         let s = &mut *sink.stats;
         match c.kind {
@@ -570,8 +267,7 @@ impl Controller {
             CommandKind::Precharge => s.precharges += 1,
             CommandKind::Refresh => {
                 s.refreshes += 1;
-                self.refresh_q.pop_front();
-                self.in_refresh = None;
+                self.refresh.done();
             }
             kind => {
                 let bi = self

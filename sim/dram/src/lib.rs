@@ -15,6 +15,7 @@ pub mod energy;
 pub mod error;
 pub mod ini;
 pub mod presets;
+mod refresh;
 pub mod spec;
 pub mod stats;
 mod system;
