@@ -373,3 +373,39 @@ fn skip_to_with_requests_in_flight_reports_them_later() {
     assert_eq!(done, vec![3]);
     assert_eq!(sys.stats().reads, 1);
 }
+
+#[test]
+fn policies_from_the_ini_take_effect() {
+    let ddr4 = DramSpec::from_ini_file(&fixture("DDR4_8Gb_x16_3200.ini")).unwrap();
+    // Simultaneous refresh: both ranks every tREFI = 12480 cycles: 8 times each below 100000.
+    let mut sim = ddr4.clone();
+    sim.controller.refresh_policy = RefreshPolicy::RankLevelSimultaneous;
+    let mut sys = DramSystem::new(&sim);
+    sys.skip_to(100_000);
+    assert_eq!(sys.stats().refreshes, 16);
+    // Staggered: one rank every 6240 cycles: 16 requests below 100000 as well, spread out.
+    let mut sys = DramSystem::new(&ddr4);
+    sys.skip_to(100_000);
+    assert_eq!(sys.stats().refreshes, 16);
+    // Close page: every access activates its row and closes it (read with auto-precharge); a
+    // refresh may also close a row opened just before it, which is then opened again.
+    let mut close = ddr4.clone();
+    close.controller.row_buffer_policy = RowBufferPolicy::ClosePage;
+    let r = run_trace(&close, &sequential(1_000, 64, false));
+    assert_eq!(r.row_hits, 0);
+    assert!(
+        r.activates >= 1_000 && r.activates <= 1_000 + r.refreshes,
+        "{}",
+        r.activates
+    );
+    assert_eq!(r.stats.precharges, r.activates);
+    let open = run_trace(&ddr4, &sequential(1_000, 64, false));
+    assert!(open.cycles < r.cycles);
+    // Per-rank command queues schedule the same work; on one bank's stream the order cannot
+    // differ, so neither can the time.
+    let mut per_rank = ddr4.clone();
+    per_rank.controller.queue_structure = QueueStructure::PerRank;
+    let pr = run_trace(&per_rank, &sequential(100, 64, false));
+    let pb = run_trace(&ddr4, &sequential(100, 64, false));
+    assert_eq!(pr.cycles, pb.cycles);
+}
