@@ -3,6 +3,7 @@
 
 pub mod components;
 pub mod config;
+pub mod engine;
 pub mod program;
 
 pub use dram;
