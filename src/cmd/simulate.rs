@@ -1,0 +1,206 @@
+//! `cimsim simulate`: one model on one hardware configuration — prefill, then decode — with a
+//! summary and breakdown tables, or JSON, CSV and a Chrome trace.
+
+use super::{bad_input, write_atomic};
+use anyhow::Context;
+use cimsim::run::{simulate, RunError, RunFidelity, RunOptions};
+use clap::{Args, ValueEnum};
+use reports::{chrome_trace_json, CsvExporter, Exporter, RunRecord};
+use sim::config::{load_config, DEFAULT_PRESET};
+use std::path::PathBuf;
+use workloads::load_model;
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Weights {
+    Int4,
+    Int8,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum FidelityArg {
+    /// Event-driven, DRAM command by command.
+    Cycle,
+    /// Closed-form per-op bounds (fast screening).
+    Analytic,
+}
+
+#[derive(Args)]
+pub struct SimulateArgs {
+    /// A shipped model name, a card (.toml) or a Hugging Face config.json.
+    #[arg(long)]
+    pub model: String,
+    /// Hardware preset or TOML file.
+    #[arg(long, default_value = DEFAULT_PRESET)]
+    pub config: String,
+    /// Override one configuration key, e.g. `--set chip.tiles=8` (repeatable).
+    #[arg(long = "set", value_name = "KEY.PATH=VALUE")]
+    pub set: Vec<String>,
+    /// Prompt tokens (prefill).
+    #[arg(long, default_value_t = 128)]
+    pub prompt: u64,
+    /// Generated tokens: the first comes out of prefill, then G-1 decode steps.
+    #[arg(long, default_value_t = 128)]
+    pub generate: u64,
+    /// Sequences sharing the weights.
+    #[arg(long, default_value_t = 1)]
+    pub batch: u64,
+    /// Weight precision (sets macro.weight_bits).
+    #[arg(long, value_enum, default_value = "int4")]
+    pub weights: Weights,
+    /// Mapping strategy: balanced-pipeline, sequential, double-buffered or resident.
+    #[arg(long, default_value = mappings::DEFAULT_STRATEGY)]
+    pub mapping: String,
+    /// Simulation fidelity.
+    #[arg(long, value_enum, default_value = "cycle")]
+    pub fidelity: FidelityArg,
+    /// Simulate every decode step command by command (no step sampling).
+    #[arg(long)]
+    pub exact: bool,
+    /// Print one JSON object instead of tables.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write the result as CSV (header + one row).
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+    /// Also write a Chrome trace-event JSON of the timeline (open in Perfetto).
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
+}
+
+pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
+    let card = load_model(&args.model).map_err(bad_input)?;
+    let cfg = load_config(&args.config, &args.set).map_err(bad_input)?;
+    let opts = RunOptions {
+        prompt_tokens: args.prompt,
+        generate_tokens: args.generate,
+        batch: args.batch,
+        weight_bits: match args.weights {
+            Weights::Int4 => 4,
+            Weights::Int8 => 8,
+        },
+        mapping: args.mapping.clone(),
+        fidelity: match args.fidelity {
+            FidelityArg::Cycle => RunFidelity::Cycle,
+            FidelityArg::Analytic => RunFidelity::Analytic,
+        },
+        exact: args.exact,
+        record_timeline: args.trace.is_some(),
+    };
+    let out = simulate(&card, &cfg, &args.config, &opts).map_err(|e| match e {
+        RunError::BadInput(m) => bad_input(m),
+        RunError::Internal(m) => anyhow::anyhow!(m),
+    })?;
+    if let Some(path) = &args.csv {
+        let mut buf = Vec::new();
+        CsvExporter
+            .write(std::slice::from_ref(&out.record), &mut buf)
+            .context("formatting CSV")?;
+        write_atomic(path, &buf)?;
+    }
+    if let Some(path) = &args.trace {
+        if out.trace.is_empty() {
+            return Err(bad_input(format!(
+                "--trace needs the cycle fidelity on a CIM configuration (this run is `{}`)",
+                out.record.fidelity
+            )));
+        }
+        write_atomic(path, chrome_trace_json(&out.trace).as_bytes())?;
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&out.record)?);
+    } else {
+        print!("{}", render_table(&out.record));
+    }
+    Ok(())
+}
+
+/// The plain-text summary: headline figures, then the energy and time breakdowns.
+pub fn render_table(r: &RunRecord) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{} on {} ({} mapping, {} fidelity, {} weights)",
+        r.model, r.config, r.mapping, r.fidelity, r.weights
+    );
+    let _ = writeln!(
+        s,
+        "workload: prompt {} tokens, generate {} tokens, batch {}\n",
+        r.prompt_tokens, r.generated_tokens, r.batch
+    );
+    let rows: [(&str, String); 14] = [
+        ("time to first token", fmt_s(r.ttft_s)),
+        (
+            "decode latency",
+            format!("{} / token", fmt_s(r.decode_s_per_token)),
+        ),
+        (
+            "decode throughput",
+            format!("{:.1} tokens/s", r.tokens_per_s),
+        ),
+        ("simulated time", fmt_s(r.simulated_s)),
+        ("energy", format!("{:.4} J", r.energy_j)),
+        (
+            "energy per token",
+            format!("{:.3} mJ", r.energy_j_per_token * 1e3),
+        ),
+        ("efficiency", format!("{:.2} tokens/J", r.tokens_per_j)),
+        ("MACs", format!("{}", r.macs)),
+        ("DRAM read", fmt_bytes(r.dram_read_bytes)),
+        ("DRAM written", fmt_bytes(r.dram_write_bytes)),
+        (
+            "DRAM peak bandwidth",
+            format!("{:.1} GB/s", r.dram_peak_bandwidth_gbps),
+        ),
+        (
+            "macro utilization",
+            format!("{:.1} %", r.macro_utilization * 100.0),
+        ),
+        ("area", format!("{:.2} mm²", r.area_mm2)),
+        ("decode bound by", r.bound.clone()),
+    ];
+    for (k, v) in rows {
+        let _ = writeln!(s, "  {k:<22} {v}");
+    }
+    let total_j: f64 = r.energy_breakdown_j.values().sum();
+    let _ = writeln!(s, "\nenergy breakdown");
+    for (k, v) in &r.energy_breakdown_j {
+        let pct = if total_j > 0.0 {
+            v / total_j * 100.0
+        } else {
+            0.0
+        };
+        let _ = writeln!(s, "  {k:<22} {:>12.6} J {pct:>6.1} %", v);
+    }
+    let _ = writeln!(s, "\nbusy time (of {} simulated)", fmt_s(r.simulated_s));
+    for (k, v) in &r.time_breakdown_s {
+        let pct = if r.simulated_s > 0.0 {
+            v / r.simulated_s * 100.0
+        } else {
+            0.0
+        };
+        let _ = writeln!(s, "  {k:<22} {:>12} {pct:>6.1} %", fmt_s(*v));
+    }
+    s
+}
+
+fn fmt_s(s: f64) -> String {
+    if s >= 1.0 {
+        format!("{s:.3} s")
+    } else if s >= 1e-3 {
+        format!("{:.3} ms", s * 1e3)
+    } else {
+        format!("{:.3} µs", s * 1e6)
+    }
+}
+
+fn fmt_bytes(b: u64) -> String {
+    let f = b as f64;
+    if f >= 1e9 {
+        format!("{:.3} GB", f / 1e9)
+    } else if f >= 1e6 {
+        format!("{:.3} MB", f / 1e6)
+    } else {
+        format!("{b} B")
+    }
+}
