@@ -5,6 +5,7 @@
 
 pub mod export;
 pub mod pareto;
+pub mod plot;
 pub mod record;
 pub mod trace;
 

@@ -42,7 +42,8 @@ impl Direction {
 /// (`tokens_per_s`, `tokens_per_j`, `macro_utilization`, `peak_*`, `*_per_s` rates other than
 /// time) are maximised; everything else (times, energies, area, bytes) is minimised.
 pub fn metric_direction(key: &str) -> Direction {
-    let key = key.rsplit('.').next().unwrap_or(key);
+    // A flattened breakdown key (`energy_breakdown_j.dram`) carries its unit in the prefix.
+    let key = key.split('.').next().unwrap_or(key);
     let larger_is_better = key.starts_with("tokens_per_")
         || key.ends_with("_utilization")
         || key.starts_with("peak_")

@@ -1,0 +1,89 @@
+//! Per-token decode latency against context length (the KV length a decode step attends to),
+//! one line per hardware configuration: how much a long context costs on each design.
+
+use super::axis::axis_title;
+use super::{axis_chart, color, layout, write_chart, Axis, Chart, LegendEntry, Marker, PlotError};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::Path;
+
+/// One configuration's curve: (context length in tokens, decode seconds per token), in
+/// increasing context order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContextSeries {
+    pub label: String,
+    pub points: Vec<(u64, f64)>,
+}
+
+/// Writes the chart to `out_path` (`.png` or `.svg`, atomically). `title` defaults to one
+/// naming `model` when given.
+pub fn context_chart(
+    series: &[ContextSeries],
+    title: &str,
+    out_path: &Path,
+) -> Result<(), PlotError> {
+    super::ImageFormat::from_path(out_path)?;
+    let finite = series
+        .iter()
+        .flat_map(|s| &s.points)
+        .filter(|(_, t)| t.is_finite() && *t >= 0.0)
+        .count();
+    if finite == 0 {
+        return Err(PlotError::NoData(
+            "no finite per-token latency to plot".into(),
+        ));
+    }
+    write_chart(&ContextChart { series, title }, out_path)
+}
+
+struct ContextChart<'a> {
+    series: &'a [ContextSeries],
+    title: &'a str,
+}
+
+impl Chart for ContextChart<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+        let pts = || {
+            self.series
+                .iter()
+                .flat_map(|s| s.points.iter())
+                .filter(|(_, t)| t.is_finite() && *t >= 0.0)
+        };
+        let x_axis = Axis::fit(pts().map(|(l, _)| *l as f64), true);
+        // Latency from zero on a linear axis, so slopes compare honestly between designs.
+        let y_max = pts().map(|(_, t)| *t).fold(0.0, f64::max);
+        let y_axis = Axis::fit([0.0, y_max], false);
+        let (y_title, ys) = axis_title("Decode latency", "decode_s_per_token", y_axis.magnitude());
+        let y_axis = y_axis.with_scale(ys);
+        let legend: Vec<LegendEntry> = self
+            .series
+            .iter()
+            .enumerate()
+            .map(|(i, s)| LegendEntry {
+                label: s.label.clone(),
+                color: color(i),
+                marker: Marker::Line,
+            })
+            .collect();
+        let area = layout(root, self.title, &legend)?;
+        let mut chart = axis_chart(
+            &area,
+            &x_axis,
+            &y_axis,
+            "Context length (tokens attended)",
+            &y_title,
+        )?;
+        for (i, s) in self.series.iter().enumerate() {
+            let c = color(i);
+            let line: Vec<(f64, f64)> = s
+                .points
+                .iter()
+                .filter(|(_, t)| t.is_finite() && *t >= 0.0)
+                .map(|(l, t)| (*l as f64, *t))
+                .collect();
+            chart.draw_series(LineSeries::new(line.iter().copied(), c.stroke_width(3)))?;
+            chart.draw_series(line.iter().map(|&p| Circle::new(p, 6, c.filled())))?;
+        }
+        Ok(())
+    }
+}
