@@ -1,6 +1,6 @@
 //! Simulation speed of the cycle-level model: requests simulated per second of wall time on
 //! 1M-request sequential and random read traces (and a 50/50 random read/write mix).
-//! Run with `cargo run --release -p dram --example throughput [PRESET|FILE.ini]`.
+//! Run with `cargo run --release -p dram --example throughput [PRESET|FILE.ini [CHANNELS]]`.
 
 use dram::{presets, run_trace, DramSpec, TraceRequest};
 use std::time::Instant;
@@ -16,6 +16,14 @@ fn main() {
             eprintln!("{e}");
             std::process::exit(2)
         });
+    let spec = match std::env::args().nth(2).map(|c| c.parse::<u32>()) {
+        Some(Ok(c)) => spec.with_channels(c),
+        Some(Err(e)) => {
+            eprintln!("CHANNELS: {e}");
+            std::process::exit(2)
+        }
+        None => spec,
+    };
     let n = 1_000_000u64;
     let rb = spec.request_bytes();
     let span = spec.channel_bytes() * u64::from(spec.channels());
