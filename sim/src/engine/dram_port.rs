@@ -26,7 +26,45 @@ pub(crate) trait DramModel {
     fn is_idle(&self) -> bool;
     /// Jumps ahead to `cycle` while idle (refresh and background energy accounted).
     fn skip_to(&mut self, cycle: u64);
+    /// The first cycle at or after the current one at which the model can change state without
+    /// new requests.
+    fn next_event_cycle(&self) -> u64;
+    /// Advances to `target`, simulating only the cycles where something happens.
+    fn advance_to(&mut self, target: u64, completed: &mut Vec<u64>);
     fn counters(&self) -> DramCounters;
+}
+
+impl DramModel for dram::DramSystem {
+    fn cycle(&self) -> u64 {
+        dram::DramSystem::cycle(self)
+    }
+    fn try_enqueue(&mut self, addr: u64, is_write: bool, tag: u64) -> bool {
+        dram::DramSystem::try_enqueue(self, addr, is_write, tag)
+    }
+    fn tick(&mut self, completed: &mut Vec<u64>) {
+        dram::DramSystem::tick(self, completed)
+    }
+    fn is_idle(&self) -> bool {
+        dram::DramSystem::is_idle(self)
+    }
+    fn skip_to(&mut self, cycle: u64) {
+        dram::DramSystem::skip_to(self, cycle)
+    }
+    fn next_event_cycle(&self) -> u64 {
+        dram::DramSystem::next_event_cycle(self)
+    }
+    fn advance_to(&mut self, target: u64, completed: &mut Vec<u64>) {
+        dram::DramSystem::advance_to(self, target, completed)
+    }
+    fn counters(&self) -> DramCounters {
+        let s = dram::DramSystem::stats(self);
+        DramCounters {
+            activates: s.activates,
+            row_hits: s.row_hits,
+            refreshes: s.refreshes,
+            energy_pj: s.energy_pj,
+        }
+    }
 }
 
 /// The burst-aligned request range of a DRAM access: from `floor(addr / req)` to
@@ -58,8 +96,8 @@ pub(crate) struct DramPort {
     feed: Option<Feed>,
     /// Completed tags of the last tick (reused buffer).
     pub(crate) completed: Vec<u64>,
-    /// DRAM cycles ticked since the last completion while requests were outstanding.
-    pub(crate) cycles_without_progress: u64,
+    /// DRAM cycle of the last completion (or of the last time the model was idle).
+    last_progress_cycle: u64,
 }
 
 /// Result of feeding requests at the current cycle.
@@ -83,13 +121,8 @@ impl DramPort {
             request_bytes: request_bytes.max(1),
             feed: None,
             completed: Vec::with_capacity(64),
-            cycles_without_progress: 0,
+            last_progress_cycle: 0,
         }
-    }
-
-    /// Time of the model's current cycle, ps.
-    pub(crate) fn now_ps(&self) -> u64 {
-        self.model.cycle().saturating_mul(self.tck_ps)
     }
 
     /// Starts feeding a task of `requests` burst requests beginning at `first_addr`.
@@ -134,14 +167,35 @@ impl DramPort {
         FeedResult::Done
     }
 
-    /// Advances the model one cycle; completed tags are left in `self.completed`.
-    pub(crate) fn tick(&mut self) {
+    /// Simulates every DRAM cycle before `cycle` (only the eventful ones are ticked); the tags
+    /// completed are left in `self.completed`. The caller guarantees that only the last of
+    /// those cycles can complete requests, so they all complete at `cycle x tck`.
+    pub(crate) fn run_until(&mut self, cycle: u64) {
         self.completed.clear();
-        self.model.tick(&mut self.completed);
-        if self.completed.is_empty() {
-            self.cycles_without_progress += 1;
+        if cycle > self.model.cycle() {
+            self.model.advance_to(cycle, &mut self.completed);
+        }
+        if !self.completed.is_empty() || self.model.is_idle() {
+            self.last_progress_cycle = self.model.cycle();
+        }
+    }
+
+    /// When the model next needs the engine's attention, ps: the end of its next eventful cycle
+    /// while it holds requests; `None` when idle.
+    pub(crate) fn next_event_ps(&self) -> Option<u64> {
+        if self.model.is_idle() {
+            return None;
+        }
+        let e = self.model.next_event_cycle().max(self.model.cycle());
+        Some(e.saturating_add(1).saturating_mul(self.tck_ps))
+    }
+
+    /// DRAM cycles simulated since a request last completed while requests were outstanding.
+    pub(crate) fn cycles_without_progress(&self) -> u64 {
+        if self.model.is_idle() {
+            0
         } else {
-            self.cycles_without_progress = 0;
+            self.model.cycle().saturating_sub(self.last_progress_cycle)
         }
     }
 }

@@ -16,7 +16,7 @@
 mod cost;
 mod dram_port;
 mod sched;
-#[allow(dead_code)]
+#[cfg(test)]
 mod simple_dram;
 mod stats;
 #[cfg(test)]
@@ -393,30 +393,18 @@ fn measure_unloaded_latency(mut probe: Box<dyn DramModel + Send>, request_bytes:
     0
 }
 
-/// The configured DRAM (preset, channels) as a cycle-level model.
+/// The configured DRAM (preset, channels, optional pJ/bit) as a cycle-level model.
 fn real_dram(cfg: &HardwareConfig) -> Result<DramParts, EngineError> {
-    // Stand-in until the DRAM crate's API is available: LPDDR4-3200-like figures.
-    let channels = cfg.dram.channels.max(1);
-    let tck_ps = 625;
-    let request_bytes = 64;
-    let burst_cycles = 8;
-    let make = || {
-        Box::new(simple_dram::SimpleDram::new(
-            channels,
-            request_bytes,
-            30,
-            burst_cycles,
-            32,
-        )) as Box<dyn DramModel + Send>
-    };
+    let spec = cfg.dram_spec().map_err(|e| EngineError::Config {
+        name: cfg.name.clone(),
+        reason: e.to_string(),
+    })?;
     Ok(DramParts {
-        model: make(),
-        probe: make(),
-        tck_ps,
-        request_bytes,
-        peak_bandwidth_gbps: f64::from(channels) * request_bytes as f64
-            / (burst_cycles * tck_ps) as f64
-            * 1000.0,
-        energy_pj_per_bit_estimate: 4.0,
+        model: Box::new(dram::DramSystem::new(&spec)),
+        probe: Box::new(dram::DramSystem::new(&spec)),
+        tck_ps: spec.tck_ps(),
+        request_bytes: spec.request_bytes(),
+        peak_bandwidth_gbps: spec.peak_bandwidth_gbps(),
+        energy_pj_per_bit_estimate: spec.idd_energy_pj_per_bit_estimate(),
     })
 }

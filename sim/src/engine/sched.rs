@@ -3,8 +3,9 @@
 //! Each resource keeps its tasks in program order (a counting sort of task ids by resource) and
 //! runs them one at a time; a task starts when all of its dependencies have finished and its
 //! resource is free. Time is absolute integer picoseconds and jumps from event to event: task
-//! finishes come from a binary heap keyed by (time, task id); the DRAM model is ticked one DRAM
-//! cycle at a time only while it holds requests, and skipped ahead when idle.
+//! finishes come from a binary heap keyed by (time, task id); while the DRAM model holds requests
+//! the engine visits the end of each of its eventful cycles (`next_event_cycle`), and an idle
+//! DRAM is skipped ahead (refresh and background energy accounted by the model).
 //!
 //! The DRAM resource is pipelined: its tasks are fed in program order, and the next one may start
 //! enqueuing as soon as the previous one has enqueued its last request. Requests enter the model
@@ -301,25 +302,22 @@ impl super::Engine {
                 });
             }
 
-            // Next instant: the earliest task event, or the DRAM's next clock edge when it has
-            // requests in flight or a task waiting for a clock edge to enqueue.
+            // Next instant: the earliest task event, the end of the DRAM's next eventful cycle
+            // while it holds requests, or the clock edge a ready DRAM task waits for.
             let t_heap = s.heap.peek().map(|Reverse((t, _))| *t);
             let mut t_dram = None;
-            let mut tick = false;
             if let Some(port) = self.dram.as_ref() {
-                if !port.model.is_idle() {
-                    t_dram = Some((port.model.cycle() + 1) * port.tck_ps);
-                    tick = true;
-                } else if port.feeding() {
-                    let edge = port.now_ps();
+                t_dram = port.next_event_ps();
+                if port.feeding() {
+                    let edge = now.div_ceil(port.tck_ps).max(port.model.cycle()) * port.tck_ps;
                     if edge > now {
-                        // Aligned ahead of `now` by `align_idle_to`: enqueue on that edge.
-                        t_dram = Some(edge);
-                    } else {
-                        // A full queue on an idle model would be a model bug; ticking lets
-                        // the stall guard report it instead of spinning.
-                        t_dram = Some((port.model.cycle() + 1) * port.tck_ps);
-                        tick = true;
+                        t_dram = Some(t_dram.map_or(edge, |t| t.min(edge)));
+                    } else if port.model.is_idle() {
+                        // Refused on an empty model: it can never accept the request.
+                        return Err(EngineError::DramStalled {
+                            cycles: 0,
+                            at_ps: now,
+                        });
                     }
                 }
             }
@@ -328,8 +326,8 @@ impl super::Engine {
                 (Some(a), None) | (None, Some(a)) => a,
                 (None, None) => return Err(self.deadlock(s, program, done)),
             };
-            if tick && t_dram == Some(now) {
-                self.tick_dram(s, &mut st, program, now, record, timeline, &mut done)?;
+            if t_dram == Some(now) {
+                self.dram_step(s, &mut st, program, now, record, timeline, &mut done)?;
             }
         }
         st.end_ps = now;
@@ -444,19 +442,25 @@ impl super::Engine {
             let Some(port) = self.dram.as_mut() else {
                 return;
             };
-            port.align_idle_to(now);
-            if port.now_ps() != now {
-                return; // wait for the DRAM clock edge
+            // Requests enter on a DRAM clock edge at or after `now`, and never before the
+            // model's own clock (which may be ahead after the previous program).
+            if now % port.tck_ps != 0 || port.model.cycle() > now / port.tck_ps {
+                return;
             }
+            // Cycles before `now` hold no completions here: the DRAM step at `now` (if any)
+            // already ran, so this only accounts idle or uneventful cycles.
+            port.run_until(now / port.tck_ps);
+            debug_assert!(port.completed.is_empty(), "completions skipped by dispatch");
             if port.feed() == FeedResult::Blocked {
                 return;
             }
         }
     }
 
-    /// Advances the DRAM model one cycle and finishes the DRAM tasks whose last request completed.
+    /// Brings the DRAM model up to `now` (simulating its eventful cycles) and finishes the DRAM
+    /// tasks whose last request completed.
     #[allow(clippy::too_many_arguments)]
-    fn tick_dram(
+    fn dram_step(
         &mut self,
         s: &mut Scratch,
         st: &mut RawStats,
@@ -469,11 +473,12 @@ impl super::Engine {
         let Some(port) = self.dram.as_mut() else {
             return Ok(());
         };
-        port.tick();
+        port.run_until(now / port.tck_ps);
         st.events += 1;
-        if port.cycles_without_progress > self.limits.dram_stall_cycles {
+        let stalled = port.cycles_without_progress();
+        if stalled > self.limits.dram_stall_cycles {
             return Err(EngineError::DramStalled {
-                cycles: port.cycles_without_progress,
+                cycles: stalled,
                 at_ps: now,
             });
         }

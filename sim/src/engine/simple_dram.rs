@@ -77,6 +77,22 @@ impl DramModel for SimpleDram {
         self.cycle = self.cycle.max(cycle);
     }
 
+    fn next_event_cycle(&self) -> u64 {
+        // A request completing at cycle `d` is reported by the tick that simulates cycle d - 1.
+        self.channels
+            .iter()
+            .filter_map(|(q, _)| q.front().map(|&(d, _)| d.saturating_sub(1)))
+            .min()
+            .unwrap_or(u64::MAX)
+            .max(self.cycle)
+    }
+
+    fn advance_to(&mut self, target: u64, completed: &mut Vec<u64>) {
+        while self.cycle < target {
+            self.tick(completed);
+        }
+    }
+
     fn counters(&self) -> DramCounters {
         DramCounters::default()
     }
