@@ -444,7 +444,7 @@ impl super::Engine {
             };
             // Requests enter on a DRAM clock edge at or after `now`, and never before the
             // model's own clock (which may be ahead after the previous program).
-            if now % port.tck_ps != 0 || port.model.cycle() > now / port.tck_ps {
+            if !now.is_multiple_of(port.tck_ps) || port.model.cycle() > now / port.tck_ps {
                 return;
             }
             // Cycles before `now` hold no completions here: the DRAM step at `now` (if any)
