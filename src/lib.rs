@@ -1,4 +1,5 @@
 //! cimsim as a library: the orchestration of whole runs (`run`) that the CLI and the explorer
 //! share. The work itself lives in the `workloads`, `sim`, `mappings` and `reports` crates.
 
+pub mod explore;
 pub mod run;

@@ -37,6 +37,10 @@ enum Command {
     Compile(cmd::compile::CompileArgs),
     /// Simulate a model on a hardware configuration: latency, energy and breakdowns.
     Simulate(cmd::simulate::SimulateArgs),
+    /// Explore a design space: every point simulated in parallel, streamed to results.csv.
+    Sweep(cmd::sweep::SweepArgs),
+    /// Join the outputs of sweep shards and recompute the Pareto fronts.
+    Merge(cmd::merge::MergeArgs),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +53,8 @@ fn main() -> ExitCode {
         Command::Dram(args) => cmd::dram::run(args),
         Command::Compile(args) => cmd::compile::run(args),
         Command::Simulate(args) => cmd::simulate::run(args),
+        Command::Sweep(args) => cmd::sweep::run(args),
+        Command::Merge(args) => cmd::merge::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

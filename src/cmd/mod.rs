@@ -4,8 +4,10 @@
 pub mod compile;
 pub mod config;
 pub mod dram;
+pub mod merge;
 pub mod models;
 pub mod simulate;
+pub mod sweep;
 
 use anyhow::Context;
 use std::fmt;

@@ -1,0 +1,253 @@
+//! Evaluating one design point: the base configuration with the point's values as `--set`
+//! overrides, one whole run (`cimsim::run::simulate`), and the CSV row. A point that cannot run
+//! (a combination validation rejects, a mapping that does not fit) becomes a row with the
+//! reason in the `error` column, not a failed sweep. Also reads rows back (objectives,
+//! constraints) for fronts, screening and resumed searches.
+
+use super::csvio::{csv_line, Layout};
+use super::metrics::record_values;
+use super::nsga2::Fitness;
+use super::space::{Point, Space};
+use super::spec::{weight_bits, SweepSpec};
+use crate::run::{simulate, RunError, RunFidelity, RunOptions};
+use reports::pareto::{metric_direction, Direction};
+use std::collections::BTreeMap;
+use workloads::ModelCard;
+
+/// Everything needed to evaluate any point of one sweep; shared by the worker threads.
+pub struct Evaluator<'a> {
+    pub spec: &'a SweepSpec,
+    pub space: Space,
+    pub layout: Layout,
+    cards: Vec<ModelCard>,
+    directions: Vec<Direction>,
+}
+
+/// A finished point: its CSV line and what a search needs to know of it.
+pub struct Evaluated {
+    pub id: u64,
+    pub line: String,
+    pub fitness: Fitness,
+    pub is_error: bool,
+}
+
+impl<'a> Evaluator<'a> {
+    pub fn new(spec: &'a SweepSpec) -> Result<Evaluator<'a>, String> {
+        let mut ev = Evaluator::for_reading(spec)?;
+        for m in &spec.models {
+            ev.cards
+                .push(workloads::load_model(m).map_err(|e| format!("model `{m}`: {e}"))?);
+        }
+        Ok(ev)
+    }
+
+    /// An evaluator that only reads rows back (fronts, merges): it loads no model.
+    pub fn for_reading(spec: &'a SweepSpec) -> Result<Evaluator<'a>, String> {
+        let space = Space::new(spec.models.len(), &spec.params).ok_or_else(|| {
+            "the design space has more points than a 64-bit count holds".to_string()
+        })?;
+        Ok(Evaluator {
+            spec,
+            space,
+            layout: Layout::new(&spec.params),
+            cards: Vec::new(),
+            directions: spec
+                .objectives
+                .iter()
+                .map(|o| metric_direction(o))
+                .collect(),
+        })
+    }
+
+    /// Objective directions (minimise / maximise), in objective order.
+    pub fn directions(&self) -> &[Direction] {
+        &self.directions
+    }
+
+    /// Runs point `id` at `fidelity` and formats its row.
+    pub fn evaluate(&self, id: u64, fidelity: RunFidelity) -> Evaluated {
+        let point = self.space.decode(id);
+        let values: Vec<String> = self
+            .spec
+            .params
+            .iter()
+            .zip(&point.values)
+            .map(|(p, &i)| p.values[i].to_string())
+            .collect();
+        let model = &self.spec.models[point.model];
+        let mut cells: BTreeMap<String, String> = BTreeMap::new();
+        cells.insert("point_id".into(), id.to_string());
+        cells.insert("model".into(), model.clone());
+        for (k, v) in self.layout.params.iter().zip(&values) {
+            cells.insert(k.clone(), v.clone());
+        }
+        let outcome = self.run_point(&point, &values, fidelity);
+        let (fitness, is_error) = match outcome {
+            Ok(metrics) => {
+                for (k, v) in metrics {
+                    cells.entry(k).or_insert(v);
+                }
+                let fitness = self.fitness_of(|name| cells.get(name).and_then(|v| v.parse().ok()));
+                cells.insert("feasible".into(), (fitness.violation == 0.0).to_string());
+                (fitness, false)
+            }
+            Err(message) => {
+                cells.insert("feasible".into(), "false".into());
+                cells.insert("error".into(), message);
+                (self.error_fitness(), true)
+            }
+        };
+        let line = csv_line(
+            self.layout
+                .columns
+                .iter()
+                .map(|c| cells.get(c).map(String::as_str).unwrap_or("")),
+        );
+        Evaluated {
+            id,
+            line,
+            fitness,
+            is_error,
+        }
+    }
+
+    fn run_point(
+        &self,
+        point: &Point,
+        values: &[String],
+        fidelity: RunFidelity,
+    ) -> Result<BTreeMap<String, String>, String> {
+        let w = &self.spec.workload;
+        let mut opts = RunOptions {
+            prompt_tokens: w.prompt_tokens,
+            generate_tokens: w.generate_tokens,
+            batch: w.batch,
+            weight_bits: w.weight_bits,
+            mapping: w.mapping.clone(),
+            fidelity,
+            exact: false,
+            record_timeline: false,
+        };
+        let mut overrides = Vec::new();
+        for (key, value) in self.layout.params.iter().zip(values) {
+            match key.as_str() {
+                "mapping" => opts.mapping = value.clone(),
+                "weights" => {
+                    opts.weight_bits = weight_bits(value)
+                        .ok_or_else(|| format!("weights `{value}`: allowed int4 or int8"))?
+                }
+                _ => overrides.push(format!("{key}={value}")),
+            }
+        }
+        let cfg = sim::config::parse_config(&self.spec.base_text, &self.spec.base, &overrides)
+            .map_err(|e| format!("invalid configuration: {e}"))?;
+        let card = self
+            .cards
+            .get(point.model)
+            .ok_or("internal: the model was not loaded")?;
+        let out = simulate(card, &cfg, &self.spec.base, &opts).map_err(|e| match e {
+            RunError::BadInput(m) => m,
+            RunError::Internal(m) => format!("internal: {m}"),
+        })?;
+        record_values(&out.record)
+    }
+
+    /// Fitness from metric values (by column name): objectives oriented so smaller is better,
+    /// violation summed over the constraints.
+    pub fn fitness_of(&self, metric: impl Fn(&str) -> Option<f64>) -> Fitness {
+        let objectives = self
+            .spec
+            .objectives
+            .iter()
+            .zip(&self.directions)
+            .map(|(o, d)| {
+                let v = metric(o).unwrap_or(f64::NAN);
+                let v = if v.is_finite() { v } else { f64::INFINITY };
+                match d {
+                    Direction::Minimize => v,
+                    Direction::Maximize => -v,
+                }
+            })
+            .collect::<Vec<f64>>();
+        let mut violation: f64 = self
+            .spec
+            .constraints
+            .iter()
+            .map(|c| c.violation(metric(&c.metric).unwrap_or(f64::NAN)))
+            .sum();
+        if objectives.iter().any(|v| !v.is_finite()) {
+            violation = f64::INFINITY;
+        }
+        Fitness {
+            objectives,
+            violation,
+        }
+    }
+
+    fn error_fitness(&self) -> Fitness {
+        Fitness {
+            objectives: vec![f64::INFINITY; self.spec.objectives.len()],
+            violation: f64::INFINITY,
+        }
+    }
+
+    /// Reads a row back: its id, model index, fitness, and whether it is an error row.
+    pub fn read_row(&self, fields: &[String]) -> Option<RowInfo> {
+        let col = |name: &str| self.layout.col(name).and_then(|c| fields.get(c));
+        let id: u64 = col("point_id")?.parse().ok()?;
+        if fields.len() != self.layout.columns.len() || id >= self.space.size() {
+            return None;
+        }
+        let model = self.space.decode(id).model;
+        let is_error = col("error").is_some_and(|e| !e.is_empty());
+        let mut fitness = if is_error {
+            self.error_fitness()
+        } else {
+            self.fitness_of(|name| col(name).and_then(|v| v.parse().ok()))
+        };
+        // The row's own verdict wins: it was decided with the exact constraint bounds.
+        match col("feasible").map(String::as_str) {
+            Some("true") => fitness.violation = 0.0,
+            _ if fitness.violation == 0.0 => fitness.violation = f64::MIN_POSITIVE,
+            _ => {}
+        }
+        let values = self
+            .spec
+            .objectives
+            .iter()
+            .map(|o| col(o).and_then(|v| v.parse().ok()).unwrap_or(f64::NAN))
+            .collect();
+        Some(RowInfo {
+            id,
+            model,
+            fitness,
+            values,
+            is_error,
+        })
+    }
+}
+
+/// A row read back from a results file.
+#[derive(Debug, Clone)]
+pub struct RowInfo {
+    pub id: u64,
+    pub model: usize,
+    pub fitness: Fitness,
+    /// Objective values as written (not oriented).
+    pub values: Vec<f64>,
+    pub is_error: bool,
+}
+
+impl RowInfo {
+    /// Feasible and ran: may be on a front.
+    pub fn eligible(&self) -> bool {
+        !self.is_error && self.fitness.violation == 0.0
+    }
+}
+
+/// FNV-1a, 64 bits: a stable hash (the same on every platform and Rust version) for spec ids.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}

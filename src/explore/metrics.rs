@@ -1,0 +1,160 @@
+//! The metric columns of a sweep: every field of [`reports::RunRecord`] flattened as
+//! `cimsim simulate --json` names it (breakdowns as `energy_breakdown_j.<component>`), plus the
+//! derived `power_w` (energy_j / simulated_s). The column set is fixed, not taken from the first
+//! finished run, so every shard and every resumed run writes the same header.
+
+use reports::RunRecord;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+/// Energy components any fidelity reports (CIM engine, analytic model, roofline device).
+pub const ENERGY_COMPONENTS: &[&str] = &[
+    "buffer",
+    "device",
+    "dram",
+    "interconnect",
+    "leakage",
+    "macro_compute",
+    "macro_write",
+    "vector",
+];
+
+/// Busy-time components any fidelity reports.
+pub const TIME_COMPONENTS: &[&str] = &[
+    "compute",
+    "dram",
+    "interconnect",
+    "macro_compute",
+    "macro_write",
+    "vector",
+];
+
+/// Derived: average power over the run.
+pub const POWER_W: &str = "power_w";
+
+/// A record with every field and every breakdown component, to read the flattened key list from.
+fn template() -> RunRecord {
+    let breakdown = |names: &[&str]| -> BTreeMap<String, f64> {
+        names.iter().map(|n| (n.to_string(), 0.0)).collect()
+    };
+    RunRecord {
+        model: String::new(),
+        config: String::new(),
+        mapping: String::new(),
+        fidelity: String::new(),
+        weights: String::new(),
+        prompt_tokens: 0,
+        generated_tokens: 0,
+        batch: 0,
+        ttft_s: 0.0,
+        decode_s_per_token: 0.0,
+        tokens_per_s: 0.0,
+        simulated_s: 0.0,
+        energy_j: 0.0,
+        energy_j_per_token: 0.0,
+        tokens_per_j: 0.0,
+        macs: 0,
+        dram_read_bytes: 0,
+        dram_write_bytes: 0,
+        dram_read_bytes_requested: 0,
+        dram_write_bytes_requested: 0,
+        decode_dram_read_bytes: 0,
+        dram_activates: 0,
+        dram_row_hits: 0,
+        dram_refreshes: 0,
+        dram_peak_bandwidth_gbps: 0.0,
+        peak_macs_per_s: 0.0,
+        macro_utilization: 0.0,
+        area_mm2: 0.0,
+        bound: String::new(),
+        energy_breakdown_j: breakdown(ENERGY_COMPONENTS),
+        time_breakdown_s: breakdown(TIME_COMPONENTS),
+    }
+}
+
+struct Keys {
+    /// Every flattened record key, in output order.
+    all: Vec<String>,
+    /// The numeric ones, plus `power_w`: what constraints and objectives may name.
+    numeric: Vec<String>,
+}
+
+fn keys() -> &'static Keys {
+    static KEYS: OnceLock<Keys> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let fields = template().flat_fields();
+        let numeric = fields
+            .iter()
+            .filter(|(_, v)| v.parse::<f64>().is_ok())
+            .map(|(k, _)| k.clone())
+            .chain(std::iter::once(POWER_W.to_string()))
+            .collect();
+        Keys {
+            all: fields.into_iter().map(|(k, _)| k).collect(),
+            numeric,
+        }
+    })
+}
+
+/// Every flattened record key (`model`, `config`, ..., `time_breakdown_s.vector`).
+pub fn record_keys() -> &'static [String] {
+    &keys().all
+}
+
+/// Metric names constraints and objectives may use.
+pub fn metric_names() -> &'static [String] {
+    &keys().numeric
+}
+
+pub fn is_metric(name: &str) -> bool {
+    metric_names().iter().any(|m| m == name)
+}
+
+/// The record's flattened values keyed by column, with `power_w` added. Errors name a breakdown
+/// component that has no column (the fixed lists above must then be extended).
+pub fn record_values(record: &RunRecord) -> Result<BTreeMap<String, String>, String> {
+    let mut out: BTreeMap<String, String> = BTreeMap::new();
+    for (k, v) in record.flat_fields() {
+        if !record_keys().contains(&k) {
+            return Err(format!("internal: result field `{k}` has no sweep column"));
+        }
+        out.insert(k, v);
+    }
+    let power = if record.simulated_s > 0.0 {
+        record.energy_j / record.simulated_s
+    } else {
+        0.0
+    };
+    out.insert(POWER_W.to_string(), format_f64(power));
+    Ok(out)
+}
+
+/// Shortest text that parses back to the same f64 (as `simulate --json` writes numbers).
+pub fn format_f64(x: f64) -> String {
+    serde_json::Value::from(x).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metric_names_are_the_numeric_record_fields_and_power() {
+        assert!(is_metric("decode_s_per_token"));
+        assert!(is_metric("energy_j_per_token"));
+        assert!(is_metric("area_mm2"));
+        assert!(is_metric("power_w"));
+        assert!(is_metric("energy_breakdown_j.dram"));
+        assert!(!is_metric("model"));
+        assert!(!is_metric("bound"));
+        assert!(!is_metric("area"));
+        assert_eq!(record_keys()[0], "model");
+    }
+
+    #[test]
+    fn floats_round_trip_through_their_text() {
+        for x in [0.1, 1.0 / 3.0, 6.02e23, 1e-300, 0.0] {
+            assert_eq!(format_f64(x).parse::<f64>().ok(), Some(x));
+        }
+    }
+}
