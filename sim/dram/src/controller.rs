@@ -73,6 +73,8 @@ pub(crate) struct Controller {
     cmd_queues: Vec<Vec<Request>>,
     cmd_cap: usize,
     cmd_queued: usize,
+    /// Bit q set when command queue q (q < 64) is not empty.
+    nonempty: u64,
     /// Per command queue, a cycle before which none of its entries can issue. Timing limits
     /// only grow as commands issue, so this stays a valid bound until the queue's contents or
     /// its bank's state change, which reset it to 0.
@@ -126,6 +128,7 @@ impl Controller {
             cmd_queues: (0..queues).map(|_| Vec::with_capacity(cmd_cap)).collect(),
             cmd_cap,
             cmd_queued: 0,
+            nonempty: 0,
             queue_ready: vec![0; queues],
             queue_rank: (0..queues)
                 .map(|q| if per_bank { q / banks_per_rank } else { q } as u32)
@@ -277,6 +280,9 @@ impl Controller {
                     s.row_hits += 1;
                 }
                 let req = self.cmd_queues[c.queue].remove(c.slot);
+                if self.cmd_queues[c.queue].is_empty() && c.queue < 64 {
+                    self.nonempty &= !(1u64 << c.queue);
+                }
                 self.cmd_queued -= 1;
                 if kind.is_read() {
                     s.read_commands += 1;
@@ -363,6 +369,9 @@ impl Controller {
                 self.read_q.remove(i)
             };
             self.cmd_queues[qi].push(req);
+            if qi < 64 {
+                self.nonempty |= 1u64 << qi;
+            }
             self.cmd_queued += 1;
             self.queue_ready[qi] = 0;
             changed = true;

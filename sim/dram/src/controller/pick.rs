@@ -73,6 +73,25 @@ impl Controller {
         if self.cmd_queued == 0 {
             return None;
         }
+        if nq <= 64 {
+            // Visit only non-empty queues, in the same round-robin order: from the queue after
+            // the last one that issued, wrapping around.
+            let start = (self.queue_idx + 1) % nq;
+            let high = self.nonempty & (u64::MAX << start);
+            let low = self.nonempty & ((1u64 << start) - 1);
+            for part in [high, low] {
+                let mut m = part;
+                while m != 0 {
+                    let qi = m.trailing_zeros() as usize;
+                    m &= m - 1;
+                    if let Some(c) = self.try_queue(qi, now, next) {
+                        self.queue_idx = qi;
+                        return Some(c);
+                    }
+                }
+            }
+            return None;
+        }
         for _ in 0..nq {
             self.queue_idx += 1;
             if self.queue_idx == nq {
@@ -82,22 +101,31 @@ impl Controller {
             if self.cmd_queues[qi].is_empty() {
                 continue;
             }
-            if self.refresh.holds(self.queue_rank(qi)) {
-                continue;
-            }
-            let bound = self.queue_ready[qi];
-            if bound > now {
-                *next = (*next).min(bound);
-                continue;
-            }
-            let mut queue_next = u64::MAX;
-            if let Some(c) = self.first_ready(qi, now, &mut queue_next) {
+            if let Some(c) = self.try_queue(qi, now, next) {
                 return Some(c);
             }
+        }
+        None
+    }
+
+    /// The command queue `qi` can issue now, if any; otherwise lowers `next` to when it might.
+    #[inline]
+    fn try_queue(&mut self, qi: usize, now: u64, next: &mut u64) -> Option<Chosen> {
+        if self.refresh.holds(self.queue_rank(qi)) {
+            return None;
+        }
+        let bound = self.queue_ready[qi];
+        if bound > now {
+            *next = (*next).min(bound);
+            return None;
+        }
+        let mut queue_next = u64::MAX;
+        let c = self.first_ready(qi, now, &mut queue_next);
+        if c.is_none() {
             self.queue_ready[qi] = queue_next;
             *next = (*next).min(queue_next);
         }
-        None
+        c
     }
 
     /// The oldest entry of queue `qi` whose next command can issue at `now`.
