@@ -37,6 +37,9 @@ enum Command {
     Compile(cmd::compile::CompileArgs),
     /// Simulate a model on a hardware configuration: latency, energy and breakdowns.
     Simulate(cmd::simulate::SimulateArgs),
+    /// Charts as PNG or SVG: Pareto front, breakdown, latency vs context, roofline.
+    #[command(subcommand)]
+    Plot(cmd::plot::PlotCommand),
     /// Explore a design space: every point simulated in parallel, streamed to results.csv.
     Sweep(cmd::sweep::SweepArgs),
     /// Join the outputs of sweep shards and recompute the Pareto fronts.
@@ -53,6 +56,7 @@ fn main() -> ExitCode {
         Command::Dram(args) => cmd::dram::run(args),
         Command::Compile(args) => cmd::compile::run(args),
         Command::Simulate(args) => cmd::simulate::run(args),
+        Command::Plot(c) => cmd::plot::run(c),
         Command::Sweep(args) => cmd::sweep::run(args),
         Command::Merge(args) => cmd::merge::run(args),
     };

@@ -6,6 +6,7 @@ pub mod config;
 pub mod dram;
 pub mod merge;
 pub mod models;
+pub mod plot;
 pub mod simulate;
 pub mod sweep;
 

@@ -115,8 +115,8 @@ pub(crate) const TICK_PX: u32 = 24;
 pub(crate) const LEGEND_PX: u32 = 24;
 pub(crate) const FONT: &str = "sans-serif";
 
-/// Okabe–Ito colour-blind-safe colours first (no yellow: too pale on white), then darker extras
-/// so 13 models still get distinct colours.
+/// Okabe–Ito colour-blind-safe colours first (no yellow: too pale on white; no black: it marks
+/// knees and totals), then darker extras so 13 models still get distinct colours.
 pub(crate) const PALETTE: [RGBColor; 13] = [
     RGBColor(0, 114, 178),
     RGBColor(213, 94, 0),
@@ -124,7 +124,7 @@ pub(crate) const PALETTE: [RGBColor; 13] = [
     RGBColor(204, 121, 167),
     RGBColor(230, 159, 0),
     RGBColor(86, 180, 233),
-    RGBColor(0, 0, 0),
+    RGBColor(60, 60, 160),
     RGBColor(140, 86, 75),
     RGBColor(127, 127, 127),
     RGBColor(148, 103, 189),

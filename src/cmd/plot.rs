@@ -1,0 +1,344 @@
+//! `cimsim plot`: charts for papers, as PNG or SVG (by the output's extension) with an embedded
+//! font. `pareto` and `breakdown` plot existing results (a sweep's CSV, `simulate --json`
+//! outputs); `context` and `roofline` run the model themselves (analytic fidelity by default,
+//! since they need several runs).
+
+use super::bad_input;
+use super::simulate::{FidelityArg, Weights};
+use anyhow::Context;
+use cimsim::run::{simulate, RunError, RunFidelity, RunOptions};
+use clap::{Args, Subcommand};
+use reports::plot::{
+    breakdown_chart, context_chart, pareto_chart, read_breakdown_runs, roofline_chart,
+    ContextSeries, ImageFormat, OperatingPoint, ParetoChartOptions, PlotError, RooflineSpec,
+};
+use reports::RunRecord;
+use sim::config::{load_config, DEFAULT_PRESET};
+use std::path::{Path, PathBuf};
+use workloads::{load_model, ModelCard};
+
+#[derive(Subcommand)]
+pub enum PlotCommand {
+    /// Pareto front of a sweep's results: all points faint, each group's front highlighted,
+    /// knees labelled.
+    Pareto(ParetoArgs),
+    /// Energy (stacked) and busy time per component of one or more `simulate --json` outputs.
+    Breakdown(BreakdownArgs),
+    /// Per-token decode latency against context length, one line per configuration.
+    Context(ContextArgs),
+    /// Roofline of a configuration (peak MAC rate, DRAM bandwidth) with the workload's decode
+    /// and prefill operating points.
+    Roofline(RooflineArgs),
+}
+
+#[derive(Args)]
+pub struct ParetoArgs {
+    /// CSV with a header row (a sweep's results.csv or pareto.csv).
+    pub csv: PathBuf,
+    /// Column for the x axis.
+    #[arg(long, default_value = "decode_s_per_token")]
+    pub x: String,
+    /// Column for the y axis.
+    #[arg(long, default_value = "energy_j_per_token")]
+    pub y: String,
+    /// Column whose values make the series, e.g. `model` or `mapping` [default: model when
+    /// present, else one series].
+    #[arg(long)]
+    pub by: Option<String>,
+    /// Chart title.
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Output file, .png or .svg.
+    #[arg(short, long, default_value = "pareto.png")]
+    pub out: PathBuf,
+}
+
+#[derive(Args)]
+pub struct BreakdownArgs {
+    /// `cimsim simulate --json` outputs (one object, or an array of them, per file).
+    #[arg(required = true)]
+    pub runs: Vec<PathBuf>,
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Output file, .png or .svg.
+    #[arg(short, long, default_value = "breakdown.png")]
+    pub out: PathBuf,
+}
+
+/// Workload options shared by the charts that run the model.
+#[derive(Args)]
+pub struct RunArgs {
+    /// A shipped model name, a card (.toml) or a Hugging Face config.json.
+    #[arg(long)]
+    pub model: String,
+    /// Weight precision.
+    #[arg(long, value_enum, default_value = "int4")]
+    pub weights: Weights,
+    /// Mapping strategy.
+    #[arg(long, default_value = mappings::DEFAULT_STRATEGY)]
+    pub mapping: String,
+    /// Sequences sharing the weights.
+    #[arg(long, default_value_t = 1)]
+    pub batch: u64,
+    /// Fidelity of the runs (cycle simulates every prefill too: slow for long contexts).
+    #[arg(long, value_enum, default_value = "analytic")]
+    pub fidelity: FidelityArg,
+}
+
+#[derive(Args)]
+pub struct ContextArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Hardware preset or TOML file (repeat for one line per configuration).
+    #[arg(long = "config", default_value = DEFAULT_PRESET)]
+    pub configs: Vec<String>,
+    /// Longest context to plot [default: the model's context, at most 4096].
+    #[arg(long)]
+    pub max_context: Option<u64>,
+    /// Context lengths per line, evenly spaced up to the maximum.
+    #[arg(long, default_value_t = 8)]
+    pub points: u64,
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Output file, .png or .svg.
+    #[arg(short, long, default_value = "context.png")]
+    pub out: PathBuf,
+}
+
+#[derive(Args)]
+pub struct RooflineArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Hardware preset or TOML file.
+    #[arg(long, default_value = DEFAULT_PRESET)]
+    pub config: String,
+    /// Prompt tokens (prefill).
+    #[arg(long, default_value_t = 128)]
+    pub prompt: u64,
+    /// Generated tokens (1 plots prefill only).
+    #[arg(long, default_value_t = 128)]
+    pub generate: u64,
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Output file, .png or .svg.
+    #[arg(short, long, default_value = "roofline.png")]
+    pub out: PathBuf,
+}
+
+pub fn run(command: PlotCommand) -> anyhow::Result<()> {
+    match command {
+        PlotCommand::Pareto(a) => run_pareto(a),
+        PlotCommand::Breakdown(a) => run_breakdown(a),
+        PlotCommand::Context(a) => run_context(a),
+        PlotCommand::Roofline(a) => run_roofline(a),
+    }
+}
+
+/// Input problems (and an unwritable output path chosen by the user) are bad input; a failure
+/// inside rendering is not.
+fn plot_error(e: PlotError) -> anyhow::Error {
+    match e {
+        PlotError::Render(_) => anyhow::Error::new(e),
+        other => bad_input(other),
+    }
+}
+
+fn wrote(out: &Path) {
+    println!("wrote {}", out.display());
+}
+
+fn run_pareto(a: ParetoArgs) -> anyhow::Result<()> {
+    let opts = ParetoChartOptions {
+        x: a.x,
+        y: a.y,
+        by: a.by,
+        title: a.title,
+    };
+    let summary = pareto_chart(&a.csv, &opts, &a.out).map_err(plot_error)?;
+    println!(
+        "{} points, {} excluded (NaN, infinite or empty), {} series",
+        summary.points,
+        summary.excluded_non_finite,
+        summary.groups.len()
+    );
+    for g in &summary.groups {
+        let knee = g.knee.map_or_else(String::new, |(x, y)| {
+            format!(", knee at {} = {x:.6e}, {} = {y:.6e}", opts.x, opts.y)
+        });
+        println!(
+            "  {}: front {} of {}{knee}",
+            g.group,
+            g.front.len(),
+            g.points
+        );
+    }
+    wrote(&a.out);
+    Ok(())
+}
+
+fn run_breakdown(a: BreakdownArgs) -> anyhow::Result<()> {
+    let runs = read_breakdown_runs(&a.runs).map_err(plot_error)?;
+    breakdown_chart(&runs, a.title.as_deref(), &a.out).map_err(plot_error)?;
+    wrote(&a.out);
+    Ok(())
+}
+
+fn options(run: &RunArgs, prompt: u64, generate: u64) -> RunOptions {
+    RunOptions {
+        prompt_tokens: prompt,
+        generate_tokens: generate,
+        batch: run.batch,
+        weight_bits: match run.weights {
+            Weights::Int4 => 4,
+            Weights::Int8 => 8,
+        },
+        mapping: run.mapping.clone(),
+        fidelity: match run.fidelity {
+            FidelityArg::Cycle => RunFidelity::Cycle,
+            FidelityArg::Analytic => RunFidelity::Analytic,
+        },
+        exact: false,
+        record_timeline: false,
+    }
+}
+
+fn run_once(card: &ModelCard, config: &str, opts: &RunOptions) -> anyhow::Result<RunRecord> {
+    let cfg = load_config(config, &[]).map_err(bad_input)?;
+    let out = simulate(card, &cfg, config, opts).map_err(|e| match e {
+        RunError::BadInput(m) => bad_input(m),
+        RunError::Internal(m) => anyhow::anyhow!(m),
+    })?;
+    Ok(out.record)
+}
+
+/// `points` prompt lengths evenly spaced up to `max_prompt` (deduplicated, at least 1).
+fn prompt_lengths(max_prompt: u64, points: u64) -> Vec<u64> {
+    let mut v: Vec<u64> = (1..=points)
+        .map(|i| (max_prompt * i / points).max(1))
+        .collect();
+    v.dedup();
+    v
+}
+
+fn run_context(a: ContextArgs) -> anyhow::Result<()> {
+    // Check the output name before spending time on runs.
+    ImageFormat::from_path(&a.out).map_err(plot_error)?;
+    let card = load_model(&a.run.model).map_err(bad_input)?;
+    if a.points == 0 || a.points > 256 {
+        return Err(bad_input(format!(
+            "--points must be 1..=256, got {}",
+            a.points
+        )));
+    }
+    let max_context = a.max_context.unwrap_or(card.max_context.min(4096));
+    // One decode step (generate 2) attends to prompt + 1 positions and needs room for both.
+    if max_context < 3 || max_context > card.max_context {
+        return Err(bad_input(format!(
+            "--max-context must be 3..={} (the context of `{}`), got {max_context}",
+            card.max_context, card.name
+        )));
+    }
+    let prompts = prompt_lengths(max_context - 2, a.points);
+    let mut series = Vec::new();
+    for config in &a.configs {
+        let mut points = Vec::new();
+        for &p in &prompts {
+            let r = run_once(&card, config, &options(&a.run, p, 2))
+                .with_context(|| format!("{} on {config} at prompt {p}", card.name))?;
+            points.push((p + 1, r.decode_s_per_token));
+        }
+        series.push(ContextSeries {
+            label: config.clone(),
+            points,
+        });
+    }
+    let title = a.title.unwrap_or_else(|| {
+        format!(
+            "Per-token latency vs context: {} ({}, {})",
+            card.name,
+            weights_name(a.run.weights),
+            fidelity_name(a.run.fidelity)
+        )
+    });
+    context_chart(&series, &title, &a.out).map_err(plot_error)?;
+    wrote(&a.out);
+    Ok(())
+}
+
+fn weights_name(w: Weights) -> &'static str {
+    match w {
+        Weights::Int4 => "INT4",
+        Weights::Int8 => "INT8",
+    }
+}
+
+fn fidelity_name(f: FidelityArg) -> &'static str {
+    match f {
+        FidelityArg::Cycle => "cycle",
+        FidelityArg::Analytic => "analytic",
+    }
+}
+
+fn dram_bytes(r: &RunRecord) -> u64 {
+    r.dram_read_bytes + r.dram_write_bytes
+}
+
+fn run_roofline(a: RooflineArgs) -> anyhow::Result<()> {
+    // Check the output name before spending time on runs.
+    ImageFormat::from_path(&a.out).map_err(plot_error)?;
+    let card = load_model(&a.run.model).map_err(bad_input)?;
+    // Prefill alone (generate 1), then the whole run: decode = whole minus prefill.
+    let prefill = run_once(&card, &a.config, &options(&a.run, a.prompt, 1))?;
+    let mut points = vec![phase_point(
+        "prefill",
+        prefill.macs,
+        dram_bytes(&prefill),
+        prefill.ttft_s,
+    )];
+    if a.generate > 1 {
+        let whole = run_once(&card, &a.config, &options(&a.run, a.prompt, a.generate))?;
+        points.push(phase_point(
+            "decode",
+            whole.macs.saturating_sub(prefill.macs),
+            dram_bytes(&whole).saturating_sub(dram_bytes(&prefill)),
+            whole.simulated_s - whole.ttft_s,
+        ));
+    }
+    let points: Vec<OperatingPoint> = points.into_iter().flatten().collect();
+    let spec = RooflineSpec {
+        label: a.config.clone(),
+        peak_macs_per_s: prefill.peak_macs_per_s,
+        dram_bandwidth_gbps: prefill.dram_peak_bandwidth_gbps,
+    };
+    let title = a.title.unwrap_or_else(|| {
+        format!(
+            "Roofline: {} on {} (prompt {}, generate {})",
+            card.name, a.config, a.prompt, a.generate
+        )
+    });
+    roofline_chart(&spec, &points, &title, &a.out).map_err(plot_error)?;
+    for p in &points {
+        println!(
+            "  {}: {:.3} MAC/B, {:.4e} MAC/s ({:.1} % of the roof)",
+            p.label,
+            p.macs_per_byte,
+            p.macs_per_s,
+            100.0 * p.macs_per_s / spec.attainable_macs_per_s(p.macs_per_byte)
+        );
+    }
+    wrote(&a.out);
+    Ok(())
+}
+
+/// A phase's operating point, or `None` when it moved no DRAM bytes or took no time (no
+/// finite intensity to place).
+fn phase_point(label: &str, macs: u64, bytes: u64, time_s: f64) -> Option<OperatingPoint> {
+    if bytes == 0 || time_s <= 0.0 || macs == 0 {
+        return None;
+    }
+    Some(OperatingPoint {
+        label: label.to_string(),
+        macs_per_byte: macs as f64 / bytes as f64,
+        macs_per_s: macs as f64 / time_s,
+    })
+}
