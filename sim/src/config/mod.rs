@@ -30,7 +30,8 @@ fn preset_origin(name: &str) -> String {
 }
 
 /// Loads a preset name or a TOML file, applies `overrides` (`key.path=value`, in order) and
-/// validates the result.
+/// validates the result. A preset name wins over a file of the same name in the current
+/// directory (write `./NAME` for the file).
 pub fn load_config(
     name_or_path: &str,
     overrides: &[String],
