@@ -56,7 +56,7 @@ fn pareto_writes_png_and_svg_and_reports_fronts() {
         .arg(&png)
         .assert()
         .success()
-        .stdout(contains("31 points, 1 excluded"))
+        .stdout(contains("31 points, 0 infeasible or failed, 1 excluded"))
         .stdout(contains("2 series"))
         // qwen3 rows: latencies 1, 3, 5, 7, 9 ms, each at energies 10/k x (1, 2, 3) mJ: the
         // five factor-1 rows are the front; the failed row is excluded, not counted.
@@ -136,7 +136,7 @@ fn pareto_bad_inputs_exit_2_and_write_nothing() {
         "model,decode_s_per_token,energy_j_per_token\nm,NaN,0.2\n",
     )
     .unwrap();
-    run(&csv, &[], &out, "no row has finite");
+    run(&csv, &[], &out, "no feasible row has finite");
     assert!(!out.exists());
     // No temporary files left behind either.
     let names: Vec<_> = std::fs::read_dir(dir.path())

@@ -64,6 +64,7 @@ fn sweep_points() -> Vec<PlotPoint> {
                 group: name.to_string(),
                 x: latency_s,
                 y: energy_j,
+                feasible: true,
             });
         }
     }
@@ -71,6 +72,14 @@ fn sweep_points() -> Vec<PlotPoint> {
         group: "qwen3-0.6b".into(),
         x: f64::NAN,
         y: 1.0,
+        feasible: true,
+    });
+    // Better than everything, but it broke a constraint: never on a front.
+    pts.push(PlotPoint {
+        group: "qwen3-0.6b".into(),
+        x: 1e-4,
+        y: 1e-4,
+        feasible: false,
     });
     pts
 }
@@ -82,10 +91,12 @@ fn pareto_chart_renders_png_and_svg() {
     let opts = ParetoChartOptions::default();
     let summary = pareto_chart_points(&pts, &opts, &dir.join("pareto.png")).unwrap();
     check_png(&dir.join("pareto.png"));
-    assert_eq!(summary.points, 181);
+    assert_eq!(summary.points, 182);
     assert_eq!(summary.excluded_non_finite, 1);
+    assert_eq!(summary.infeasible, 1);
     assert_eq!(summary.groups.len(), 3);
     for g in &summary.groups {
+        assert!(!g.front.contains(&(1e-4, 1e-4)));
         let knee = g.knee.unwrap();
         assert!(g.front.contains(&knee));
         // Front in order of increasing latency, decreasing energy (both minimised).
@@ -102,6 +113,7 @@ fn pareto_chart_renders_png_and_svg() {
             "Energy (mJ/token)",
             "qwen3-0.6b (front",
             "knee",
+            "infeasible (1)",
         ],
     );
     // Same input, same bytes.
@@ -117,7 +129,9 @@ fn pareto_chart_renders_png_and_svg() {
 fn pareto_chart_from_csv_with_maximised_axis() {
     let dir = out_dir("pareto_csv");
     let csv = dir.join("results.csv");
-    let mut text = String::from("point,model,mapping,tokens_per_s,energy_j_per_token,area_mm2\n");
+    let mut text = String::from(
+        "point,model,mapping,tokens_per_s,energy_j_per_token,area_mm2,feasible,error\n",
+    );
     for i in 0..40 {
         let t = 50.0 + 10.0 * f64::from(i);
         let e = 1e-3 * (1.0 + f64::from(i % 7)) * t / 100.0;
@@ -126,9 +140,10 @@ fn pareto_chart_from_csv_with_maximised_axis() {
         } else {
             "balanced-pipeline"
         };
-        text += &format!("{i},m,{mapping},{t},{e},{}\n", 10 + i);
+        text += &format!("{i},m,{mapping},{t},{e},{},true,\n", 10 + i);
     }
-    text += "40,m,sequential,,0.1,3\n"; // failed point: empty cell
+    text += "40,m,sequential,,0.1,3,false,compile failed\n"; // failed point: empty cell
+    text += "41,m,sequential,9000,1e-9,3,false,\n"; // best of all, but infeasible
     std::fs::write(&csv, text).unwrap();
     let opts = ParetoChartOptions {
         x: "tokens_per_s".into(),
@@ -138,12 +153,13 @@ fn pareto_chart_from_csv_with_maximised_axis() {
     };
     let out = dir.join("tps.svg");
     let summary = pareto_chart(&csv, &opts, &out).unwrap();
-    assert_eq!(summary.excluded_non_finite, 1);
+    assert_eq!(summary.infeasible, 2);
+    assert_eq!(summary.excluded_non_finite, 0);
     assert_eq!(summary.groups.len(), 2);
     // tokens/s maximised: the highest throughput of each group is on its front.
     for g in &summary.groups {
         let best = g.front.iter().map(|p| p.0).fold(0.0, f64::max);
-        assert!(best >= 430.0, "{g:?}");
+        assert!((430.0..9000.0).contains(&best), "{g:?}");
     }
     check_svg(
         &out,

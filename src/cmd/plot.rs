@@ -156,8 +156,9 @@ fn run_pareto(a: ParetoArgs) -> anyhow::Result<()> {
     };
     let summary = pareto_chart(&a.csv, &opts, &a.out).map_err(plot_error)?;
     println!(
-        "{} points, {} excluded (NaN, infinite or empty), {} series",
+        "{} points, {} infeasible or failed, {} excluded (NaN, infinite or empty), {} series",
         summary.points,
+        summary.infeasible,
         summary.excluded_non_finite,
         summary.groups.len()
     );

@@ -174,6 +174,8 @@ pub(crate) enum Marker {
     Ring,
     /// A filled square (a bar segment).
     Swatch,
+    /// A small cross (excluded points).
+    Cross,
     /// A short vertical bar (a marked total).
     Bar,
     /// A dashed line (a bound).
@@ -226,6 +228,7 @@ pub(crate) fn layout<DB: DrawingBackend>(
             }
             Marker::FaintDot => panel.draw(&Circle::new((xm, y), 5, c.mix(0.35).filled()))?,
             Marker::Dot => panel.draw(&Circle::new((xm, y), 9, c.filled()))?,
+            Marker::Cross => panel.draw(&Cross::new((xm, y), 6, c.stroke_width(2)))?,
             Marker::Bar => {
                 let r = LEGEND_PX as i32 / 2;
                 panel.draw(&PathElement::new(

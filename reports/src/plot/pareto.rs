@@ -21,6 +21,8 @@ pub struct PlotPoint {
     pub group: String,
     pub x: f64,
     pub y: f64,
+    /// False for a point that broke a constraint or failed: drawn faint grey, never on a front.
+    pub feasible: bool,
 }
 
 /// What to plot: metric keys (CSV column names, `RunRecord` names) for the axes, the grouping
@@ -61,6 +63,9 @@ pub struct GroupFront {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParetoChartSummary {
     pub points: usize,
+    /// Rows marked infeasible or failed (not on any front).
+    pub infeasible: usize,
+    /// Feasible rows left out for a NaN, infinite or empty value.
     pub excluded_non_finite: usize,
     pub groups: Vec<GroupFront>,
 }
@@ -78,7 +83,8 @@ fn column(path: &Path, headers: &csv::StringRecord, name: &str) -> Result<usize,
 
 /// Reads (group, x, y) from a CSV with a header row. An empty cell reads as NaN (a failed point:
 /// excluded from the front and counted); any other non-number is an error naming line and
-/// column.
+/// column. When the CSV has the sweep's `feasible` and `error` columns, a row with
+/// `feasible = false` or a non-empty `error` is infeasible.
 pub fn read_plot_points(
     path: &Path,
     x: &str,
@@ -106,6 +112,8 @@ pub fn read_plot_points(
         Some(b) => Some(column(path, &headers, b)?),
         None => headers.iter().position(|h| h == "model"),
     };
+    let feasible_col = headers.iter().position(|h| h == "feasible");
+    let error_col = headers.iter().position(|h| h == "error");
     let mut points = Vec::new();
     for record in reader.records() {
         let record = record.map_err(csv_err)?;
@@ -122,10 +130,15 @@ pub fn read_plot_points(
                 value: cell.to_string(),
             })
         };
+        let cell = |c: Option<usize>| c.and_then(|i| record.get(i)).map(str::trim);
+        let marked_infeasible =
+            cell(feasible_col).is_some_and(|v| v.eq_ignore_ascii_case("false") || v == "0");
+        let failed = cell(error_col).is_some_and(|v| !v.is_empty());
         points.push(PlotPoint {
             group: gi.and_then(|g| record.get(g)).unwrap_or("all").to_string(),
             x: num(xi, x)?,
             y: num(yi, y)?,
+            feasible: !(marked_infeasible || failed),
         });
     }
     if points.is_empty() {
@@ -159,6 +172,8 @@ pub fn pareto_chart_points(
     Ok(chart.summary)
 }
 
+const INFEASIBLE: RGBColor = RGBColor(170, 170, 170);
+
 struct ParetoChart<'a> {
     points: &'a [PlotPoint],
     /// Group name -> colour index, in name order.
@@ -171,15 +186,22 @@ struct ParetoChart<'a> {
 impl<'a> ParetoChart<'a> {
     fn new(points: &'a [PlotPoint], options: &'a ParetoChartOptions) -> Result<Self, PlotError> {
         let directions = [metric_direction(&options.x), metric_direction(&options.y)];
-        let groups: Vec<&str> = points.iter().map(|p| p.group.as_str()).collect();
-        let values: Vec<[f64; 2]> = points.iter().map(|p| [p.x, p.y]).collect();
+        // Fronts over the feasible points only; `eligible[k]` is the k-th one's index.
+        let eligible: Vec<usize> = (0..points.len()).filter(|&i| points[i].feasible).collect();
+        let groups: Vec<&str> = eligible.iter().map(|&i| points[i].group.as_str()).collect();
+        let values: Vec<[f64; 2]> = eligible
+            .iter()
+            .map(|&i| [points[i].x, points[i].y])
+            .collect();
         let fronts = pareto_fronts_by_group(&groups, &values, &directions)?;
         let mut summary = ParetoChartSummary {
             points: points.len(),
+            infeasible: points.len() - eligible.len(),
             excluded_non_finite: 0,
             groups: Vec::new(),
         };
         let mut group_index = BTreeMap::new();
+        let at = |k: usize| (points[eligible[k]].x, points[eligible[k]].y);
         for (i, (g, f)) in fronts.iter().enumerate() {
             group_index.insert(*g, i);
             summary.excluded_non_finite += f.excluded_non_finite;
@@ -187,18 +209,14 @@ impl<'a> ParetoChart<'a> {
             summary.groups.push(GroupFront {
                 group: g.to_string(),
                 points: finite,
-                front: f
-                    .indices
-                    .iter()
-                    .map(|&k| (points[k].x, points[k].y))
-                    .collect(),
-                knee: f.knee.map(|k| (points[k].x, points[k].y)),
+                front: f.indices.iter().map(|&k| at(k)).collect(),
+                knee: f.knee.map(at),
             });
         }
         if summary.groups.iter().all(|g| g.front.is_empty()) {
             return Err(PlotError::NoData(format!(
-                "no row has finite `{}` and `{}` ({} rows, all NaN, infinite or empty)",
-                options.x, options.y, summary.points
+                "no feasible row has finite `{}` and `{}` ({} rows: {} infeasible, {} NaN, infinite or empty)",
+                options.x, options.y, summary.points, summary.infeasible, summary.excluded_non_finite
             )));
         }
         Ok(ParetoChart {
@@ -253,6 +271,13 @@ impl Chart for ParetoChart<'_> {
             color: RGBColor(90, 90, 90),
             marker: Marker::FaintDot,
         });
+        if self.summary.infeasible > 0 {
+            legend.push(LegendEntry {
+                label: format!("infeasible ({})", self.summary.infeasible),
+                color: INFEASIBLE,
+                marker: Marker::Cross,
+            });
+        }
         legend.push(LegendEntry {
             label: "knee (closest to ideal)".into(),
             color: BLACK,
@@ -262,10 +287,21 @@ impl Chart for ParetoChart<'_> {
         let mut chart = axis_chart(&plot_area, &x_axis, &y_axis, &x_title, &y_title)?;
 
         // Faint points first so fronts draw over them.
-        chart.draw_series(self.points.iter().filter(finite).map(|p| {
-            let c = color(self.group_index.get(p.group.as_str()).copied().unwrap_or(0));
-            Circle::new((p.x, p.y), 4, c.mix(0.3).filled())
-        }))?;
+        chart.draw_series(
+            self.points
+                .iter()
+                .filter(|p| finite(p) && !p.feasible)
+                .map(|p| Cross::new((p.x, p.y), 4, INFEASIBLE.stroke_width(1))),
+        )?;
+        chart.draw_series(
+            self.points
+                .iter()
+                .filter(|p| finite(p) && p.feasible)
+                .map(|p| {
+                    let c = color(self.group_index.get(p.group.as_str()).copied().unwrap_or(0));
+                    Circle::new((p.x, p.y), 4, c.mix(0.3).filled())
+                }),
+        )?;
         for (i, g) in self.summary.groups.iter().enumerate() {
             let c = color(i);
             chart.draw_series(LineSeries::new(g.front.iter().copied(), c.stroke_width(3)))?;
