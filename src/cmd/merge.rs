@@ -4,7 +4,7 @@
 
 use super::bad_input;
 use cimsim::explore::merge::merge_dirs;
-use cimsim::explore::meta::{read_meta, PARETO_FILE, REFINED_FILE, RESULTS_FILE};
+use cimsim::explore::meta::{PARETO_FILE, REFINED_FILE, RESULTS_FILE};
 use cimsim::explore::SweepError;
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -59,11 +59,15 @@ pub fn run(args: MergeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes `DIR/pareto.png` for a finished sweep directory; returns its path, or `None` (with a
-/// warning) when no chart could be drawn. A missing chart never fails the sweep: the CSVs are
-/// the results.
+/// Writes the Pareto chart of a finished sweep directory (`pareto.png`, `pareto.svg`) and
+/// returns the PNG's path; `None`, with a warning, when no chart could be drawn. A missing chart
+/// never fails the sweep: the CSVs are the results.
 pub fn write_pareto_plot(dir: &Path) -> Option<PathBuf> {
-    let meta = read_meta(dir).ok().flatten()?;
-    let _ = meta;
-    None
+    match cimsim::explore::plot::write_pareto_plots(dir) {
+        Ok(paths) => paths.into_iter().next(),
+        Err(e) => {
+            eprintln!("warning: no Pareto chart: {e}");
+            None
+        }
+    }
 }

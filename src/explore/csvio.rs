@@ -227,6 +227,17 @@ pub fn sort_rows(
     out: &Path,
     tmp_dir: &Path,
 ) -> Result<u64, CsvError> {
+    sort_rows_in_runs(inputs, header, out, tmp_dir, SORT_RUN_ROWS)
+}
+
+/// [`sort_rows`] with runs of `run_rows` rows.
+pub fn sort_rows_in_runs(
+    inputs: &[PathBuf],
+    header: &str,
+    out: &Path,
+    tmp_dir: &Path,
+    run_rows: usize,
+) -> Result<u64, CsvError> {
     let mut runs: Vec<PathBuf> = Vec::new();
     let mut buffer: Vec<(u64, String)> = Vec::new();
     let run_path = |n: usize| tmp_dir.join(format!(".sort-run-{n}.{}.tmp", std::process::id()));
@@ -246,7 +257,7 @@ pub fn sort_rows(
                     )
                 })?;
                 buffer.push((id, line.to_string()));
-                if buffer.len() >= SORT_RUN_ROWS {
+                if buffer.len() >= run_rows.max(1) {
                     let p = run_path(runs.len());
                     write_run(&mut buffer, &p)?;
                     runs.push(p);
@@ -367,6 +378,30 @@ mod tests {
         let err = sort_rows(&[p.clone()], "point_id,x\n", &out, dir.path()).unwrap_err();
         assert!(err.to_string().contains("point 1 appears twice"), "{err}");
         assert!(sort_rows(&[p], "point_id,y\n", &out, dir.path()).is_err());
+    }
+
+    #[test]
+    fn sorting_in_runs_merges_every_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.csv");
+        let b = dir.path().join("b.csv");
+        std::fs::write(&a, "point_id,x\n9,i\n3,c\n7,g\n1,a\n5,e\n").unwrap();
+        std::fs::write(&b, "point_id,x\n8,h\n2,b\n6,f\n4,d\n3,c\n").unwrap();
+        let out = dir.path().join("s.csv");
+        let n = sort_rows_in_runs(&[a, b], "point_id,x\n", &out, dir.path(), 2).unwrap();
+        assert_eq!(n, 9);
+        let text = std::fs::read_to_string(&out).unwrap();
+        assert_eq!(
+            text,
+            "point_id,x\n1,a\n2,b\n3,c\n4,d\n5,e\n6,f\n7,g\n8,h\n9,i\n"
+        );
+        // No run files are left behind.
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().contains("sort-run"))
+            .collect();
+        assert!(left.is_empty());
     }
 
     #[test]

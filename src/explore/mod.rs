@@ -10,6 +10,7 @@ pub mod merge;
 pub mod meta;
 pub mod metrics;
 pub mod nsga2;
+pub mod plot;
 pub mod runner;
 pub mod search;
 pub mod space;

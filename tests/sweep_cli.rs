@@ -1,0 +1,490 @@
+//! End-to-end tests of `cimsim sweep` and `cimsim merge`: sharding, resuming after SIGKILL,
+//! thread-count independence, bad specs failing before any point runs, refusing another spec's
+//! results, the point limit, NSGA-II and screening. Small analytic sweeps, so they run in seconds.
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// 24 points: 3 x 2 x 2 x 2.
+const SMALL: &str = r#"
+models = ["smollm2-135m"]
+constraints = ["area_mm2 <= 40"]
+[workload]
+prompt = 8
+generate = 4
+[space]
+"chip.tiles" = [2, 4, 8]
+"macro.rows" = [128, 256]
+"dram.preset" = ["lpddr4-3200", "lpddr5-6400"]
+mapping = ["balanced-pipeline", "sequential"]
+"#;
+
+fn cimsim() -> Command {
+    Command::cargo_bin("cimsim").unwrap()
+}
+
+fn write_spec(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn sweep(spec: &Path, out: &Path, extra: &[&str]) {
+    cimsim()
+        .arg("sweep")
+        .arg(spec)
+        .arg("--out")
+        .arg(out)
+        .args(["--fidelity", "analytic"])
+        .args(extra)
+        .assert()
+        .success();
+}
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+fn data_lines(text: &str) -> Vec<String> {
+    text.lines().skip(1).map(str::to_string).collect()
+}
+
+#[test]
+fn rows_have_the_documented_columns_and_a_front() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write_spec(dir.path(), "s.toml", SMALL);
+    let out = dir.path().join("out");
+    sweep(&spec, &out, &["--jobs", "2"]);
+    let results = read(&out.join("results.csv"));
+    let header: Vec<&str> = results.lines().next().unwrap().split(',').collect();
+    assert_eq!(
+        &header[..6],
+        [
+            "point_id",
+            "model",
+            "chip.tiles",
+            "macro.rows",
+            "dram.preset",
+            "mapping"
+        ]
+    );
+    for col in [
+        "decode_s_per_token",
+        "energy_j_per_token",
+        "area_mm2",
+        "energy_breakdown_j.dram",
+        "power_w",
+    ] {
+        assert!(header.contains(&col), "{col} missing");
+    }
+    assert_eq!(header[header.len() - 2..], ["feasible", "error"]);
+    let rows = data_lines(&results);
+    assert_eq!(rows.len(), 24);
+    let ids: Vec<u64> = rows
+        .iter()
+        .map(|r| r.split(',').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(ids, (0..24).collect::<Vec<_>>());
+    // Point 23 = last value of every parameter (the last varies fastest).
+    assert!(
+        rows[23].starts_with("23,smollm2-135m,8,256,lpddr5-6400,sequential,"),
+        "{}",
+        rows[23]
+    );
+    let pareto = read(&out.join("pareto.csv"));
+    assert!(pareto.lines().next().unwrap().ends_with(",knee"));
+    let front = data_lines(&pareto);
+    assert!(!front.is_empty());
+    assert_eq!(
+        front.iter().filter(|l| l.ends_with(",true")).count(),
+        1,
+        "one knee"
+    );
+    let meta: serde_json::Value = serde_json::from_str(&read(&out.join("sweep.json"))).unwrap();
+    assert_eq!(meta["complete"], true);
+    assert_eq!(meta["rows"], 24);
+}
+
+#[test]
+fn shards_union_equals_the_unsharded_sweep() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write_spec(dir.path(), "s.toml", SMALL);
+    let whole = dir.path().join("whole");
+    sweep(&spec, &whole, &[]);
+    let mut shard_dirs = Vec::new();
+    let mut union: Vec<String> = Vec::new();
+    for i in 0..3 {
+        let d = dir.path().join(format!("shard{i}"));
+        sweep(&spec, &d, &["--shard", &format!("{i}/3")]);
+        let rows = data_lines(&read(&d.join("results.csv")));
+        assert_eq!(rows.len(), 8);
+        assert!(rows
+            .iter()
+            .all(|r| r.split(',').next().unwrap().parse::<u64>().unwrap() % 3 == i));
+        union.extend(rows);
+        shard_dirs.push(d);
+    }
+    union.sort_by_key(|r| r.split(',').next().unwrap().parse::<u64>().unwrap());
+    let whole_text = read(&whole.join("results.csv"));
+    assert_eq!(union, data_lines(&whole_text), "same rows, same values");
+
+    let merged = dir.path().join("merged");
+    cimsim()
+        .arg("merge")
+        .args(&shard_dirs)
+        .arg("--out")
+        .arg(&merged)
+        .assert()
+        .success();
+    assert_eq!(read(&merged.join("results.csv")), whole_text);
+    assert_eq!(
+        read(&merged.join("pareto.csv")),
+        read(&whole.join("pareto.csv"))
+    );
+}
+
+#[test]
+fn merge_refuses_mixed_specs_and_incomplete_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = write_spec(dir.path(), "a.toml", SMALL);
+    let b = write_spec(
+        dir.path(),
+        "b.toml",
+        &SMALL.replace("prompt = 8", "prompt = 9"),
+    );
+    sweep(&a, &dir.path().join("a"), &["--shard", "0/2"]);
+    sweep(&b, &dir.path().join("b"), &["--shard", "1/2"]);
+    cimsim()
+        .arg("merge")
+        .arg(dir.path().join("a"))
+        .arg(dir.path().join("b"))
+        .arg("--out")
+        .arg(dir.path().join("m"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("different sweeps"));
+}
+
+#[test]
+fn one_and_two_threads_give_identical_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write_spec(dir.path(), "s.toml", SMALL);
+    let (one, two) = (dir.path().join("j1"), dir.path().join("j2"));
+    sweep(&spec, &one, &["--jobs", "1"]);
+    sweep(&spec, &two, &["--jobs", "2"]);
+    for f in ["results.csv", "pareto.csv", "sweep.json"] {
+        assert_eq!(read(&one.join(f)), read(&two.join(f)), "{f}");
+    }
+}
+
+#[test]
+fn a_killed_sweep_resumes_to_the_uninterrupted_result() {
+    let dir = tempfile::tempdir().unwrap();
+    // 3 x 4 x 2 x 3 x 2 = 144 points, slow enough on one thread to be killed midway.
+    let spec = write_spec(
+        dir.path(),
+        "s.toml",
+        r#"
+models = ["smollm2-135m"]
+[workload]
+prompt = 8
+generate = 8
+[space]
+"chip.tiles" = [2, 4, 8]
+"macro.rows" = [64, 128, 256, 512]
+"dram.preset" = ["lpddr4-3200", "lpddr5-6400"]
+"clock.freq_mhz" = {from = 100.0, to = 400.0, mul = 2}
+mapping = ["balanced-pipeline", "sequential"]
+"#,
+    );
+    let reference = dir.path().join("reference");
+    sweep(&spec, &reference, &["--jobs", "2"]);
+    let expected = read(&reference.join("results.csv"));
+    assert_eq!(data_lines(&expected).len(), 144);
+
+    let out = dir.path().join("killed");
+    let results = out.join("results.csv");
+    let bin = assert_cmd::cargo::cargo_bin("cimsim");
+    let mut child = std::process::Command::new(&bin)
+        .arg("sweep")
+        .arg(&spec)
+        .arg("--out")
+        .arg(&out)
+        .args(["--fidelity", "analytic", "--jobs", "1"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let mut killed_with = 0;
+    while start.elapsed() < Duration::from_secs(60) {
+        let rows = std::fs::read_to_string(&results)
+            .map(|t| t.lines().count().saturating_sub(1))
+            .unwrap_or(0);
+        if rows >= 5 {
+            child.kill().unwrap(); // SIGKILL
+            killed_with = rows;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.wait().unwrap();
+    assert!(killed_with >= 5, "the sweep never wrote 5 rows");
+    let partial = read(&results);
+    let partial_rows = data_lines(&partial);
+    assert!(partial_rows.len() < 144, "killed midway, not after the end");
+    // Simulate a torn last write as well: half a row without its newline.
+    std::fs::write(&results, format!("{partial}143,smollm2-135m,8,512,lpdd")).unwrap();
+
+    cimsim()
+        .arg("sweep")
+        .arg(&spec)
+        .arg("--out")
+        .arg(&out)
+        .args(["--fidelity", "analytic", "--jobs", "2", "--resume"])
+        .assert()
+        .success();
+    assert_eq!(read(&results), expected);
+    assert_eq!(
+        read(&out.join("pareto.csv")),
+        read(&reference.join("pareto.csv"))
+    );
+    // Resuming a finished sweep changes nothing.
+    cimsim()
+        .arg("sweep")
+        .arg(&spec)
+        .arg("--out")
+        .arg(&out)
+        .args(["--fidelity", "analytic", "--resume"])
+        .assert()
+        .success();
+    assert_eq!(read(&results), expected);
+}
+
+#[test]
+fn resume_refuses_another_specs_results_and_fresh_runs_refuse_a_used_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = write_spec(dir.path(), "a.toml", SMALL);
+    let b = write_spec(
+        dir.path(),
+        "b.toml",
+        &SMALL.replace("area_mm2 <= 40", "area_mm2 <= 30"),
+    );
+    let out = dir.path().join("out");
+    sweep(&a, &out, &[]);
+    let before = read(&out.join("results.csv"));
+    cimsim()
+        .arg("sweep")
+        .arg(&b)
+        .arg("--out")
+        .arg(&out)
+        .args(["--fidelity", "analytic", "--resume"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("different sweep"));
+    cimsim()
+        .arg("sweep")
+        .arg(&a)
+        .arg("--out")
+        .arg(&out)
+        .args(["--fidelity", "screen", "--resume"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("different sweep"));
+    cimsim()
+        .arg("sweep")
+        .arg(&a)
+        .arg("--out")
+        .arg(&out)
+        .args(["--fidelity", "analytic"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--resume"));
+    assert_eq!(
+        read(&out.join("results.csv")),
+        before,
+        "refusals leave the results alone"
+    );
+}
+
+#[test]
+fn bad_specs_fail_before_any_point_runs_naming_line_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let head = "models = [\"smollm2-135m\"]\n";
+    let cases: &[(&str, &str, &[&str])] = &[
+        (
+            "[space]\n\"macro.row\" = [128]\n",
+            ":3:",
+            &["macro.row", "did you mean `macro.rows`"],
+        ),
+        (
+            "[space]\n\"chip.tiles\" = []\n",
+            ":3:",
+            &["chip.tiles", "empty"],
+        ),
+        (
+            "[space]\n\"chip.tiles\" = {from = 1, to = 8, step = 0}\n",
+            ":3:",
+            &["chip.tiles", "step"],
+        ),
+        (
+            "[space]\n\"chip.tiles\" = {from = 1, to = 8, mul = 1}\n",
+            ":3:",
+            &["chip.tiles", "mul"],
+        ),
+        (
+            "objectives = [\"latency\"]\n",
+            ":2:",
+            &["objectives", "latency"],
+        ),
+        (
+            "constraints = [\"watts <= 5\"]\n",
+            ":2:",
+            &["watts", "unknown metric"],
+        ),
+        ("[search]\nkind = \"nsga3\"\n", ":3:", &["nsga3", "nsga2"]),
+    ];
+    for (i, (tail, line, words)) in cases.iter().enumerate() {
+        let spec = write_spec(
+            dir.path(),
+            &format!("bad{i}.toml"),
+            &format!("{head}{tail}"),
+        );
+        let out = dir.path().join(format!("out{i}"));
+        let assert = cimsim()
+            .arg("sweep")
+            .arg(&spec)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        assert!(
+            stderr.contains(&format!("bad{i}.toml{line}")),
+            "{tail}: {stderr}"
+        );
+        for w in *words {
+            assert!(stderr.contains(w), "{tail}: `{stderr}` lacks `{w}`");
+        }
+        assert!(!out.exists(), "nothing runs for a bad spec");
+    }
+}
+
+#[test]
+fn a_grid_over_the_limit_says_how_many_points_and_asks_for_max_points() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write_spec(
+        dir.path(),
+        "big.toml",
+        "models = [\"smollm2-135m\"]\n[space]\n\"chip.tiles\" = {from = 1, to = 4096, step = 1}\n\"macro.rows\" = {from = 8, to = 4096, step = 1}\n",
+    );
+    let out = dir.path().join("out");
+    cimsim()
+        .arg("sweep")
+        .arg(&spec)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("16748544 points"))
+        .stderr(predicates::str::contains("--max-points"));
+    assert!(!out.exists());
+    // A small sweep obeys a smaller explicit limit too.
+    let small = write_spec(dir.path(), "s.toml", SMALL);
+    cimsim()
+        .arg("sweep")
+        .arg(&small)
+        .arg("--out")
+        .arg(&out)
+        .args(["--max-points", "10"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("24 points"));
+}
+
+#[test]
+fn nsga2_is_seeded_and_thread_count_independent() {
+    let dir = tempfile::tempdir().unwrap();
+    let text =
+        format!("{SMALL}[search]\nkind = \"nsga2\"\npopulation = 6\ngenerations = 3\nseed = 5\n");
+    let spec = write_spec(dir.path(), "s.toml", &text);
+    let (one, two) = (dir.path().join("j1"), dir.path().join("j2"));
+    sweep(&spec, &one, &["--jobs", "1"]);
+    sweep(&spec, &two, &["--jobs", "2"]);
+    let r1 = read(&one.join("results.csv"));
+    assert_eq!(r1, read(&two.join("results.csv")));
+    assert_eq!(read(&one.join("pareto.csv")), read(&two.join("pareto.csv")));
+    // At most population x (generations + 1) distinct points, at least the first generation.
+    let n = data_lines(&r1).len();
+    assert!((6..=24).contains(&n), "{n} rows");
+    cimsim()
+        .arg("sweep")
+        .arg(&spec)
+        .arg("--out")
+        .arg(dir.path().join("sharded"))
+        .args(["--shard", "0/2"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("nsga2"));
+}
+
+#[test]
+fn invalid_points_become_error_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    // 65536 write bits per cycle exceeds rows x cols for 128-row macros only.
+    let spec = write_spec(
+        dir.path(),
+        "s.toml",
+        "models = [\"smollm2-135m\"]\n[workload]\nprompt = 4\ngenerate = 2\n[space]\n\"macro.rows\" = [128, 256]\n\"macro.write_bits_per_cycle\" = [256, 65536]\n",
+    );
+    let out = dir.path().join("out");
+    sweep(&spec, &out, &[]);
+    let rows = data_lines(&read(&out.join("results.csv")));
+    assert_eq!(rows.len(), 4);
+    // Point 1 = rows 128, 65536 bits: more than 128 x 256.
+    assert!(
+        rows[1].contains("macro.write_bits_per_cycle"),
+        "{}",
+        rows[1]
+    );
+    assert!(
+        rows[1].contains(",false,"),
+        "error rows are not feasible: {}",
+        rows[1]
+    );
+    assert!(rows[0].ends_with(",true,"), "{}", rows[0]);
+}
+
+/// Cycle-level runs are slow in debug builds; the release suite (`cargo test --release`) runs it.
+#[test]
+#[cfg_attr(debug_assertions, ignore)]
+fn screen_refines_the_candidates_at_cycle_fidelity() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write_spec(
+        dir.path(),
+        "s.toml",
+        "models = [\"smollm2-135m\"]\n[workload]\nprompt = 4\ngenerate = 2\n[space]\n\"chip.tiles\" = [2, 4, 8]\n\"dram.preset\" = [\"lpddr4-3200\", \"lpddr5-6400\"]\n[search]\nkind = \"grid\"\nscreen_margin = 0.0\n",
+    );
+    let out = dir.path().join("out");
+    cimsim()
+        .arg("sweep")
+        .arg(&spec)
+        .arg("--out")
+        .arg(&out)
+        .args(["--jobs", "2"])
+        .assert()
+        .success();
+    let results = data_lines(&read(&out.join("results.csv")));
+    assert_eq!(results.len(), 6);
+    assert!(results.iter().all(|r| r.contains(",analytic,")));
+    let refined = data_lines(&read(&out.join("refined.csv")));
+    assert!(
+        !refined.is_empty() && refined.len() < 6,
+        "{} refined",
+        refined.len()
+    );
+    assert!(refined.iter().all(|r| r.contains(",cycle,")));
+    let front = data_lines(&read(&out.join("pareto.csv")));
+    assert!(front.iter().all(|r| r.contains(",cycle,")));
+}
