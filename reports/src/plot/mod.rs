@@ -174,6 +174,8 @@ pub(crate) enum Marker {
     Ring,
     /// A filled square (a bar segment).
     Swatch,
+    /// No marker: a note in the legend.
+    None,
     /// A small cross (excluded points).
     Cross,
     /// A short vertical bar (a marked total).
@@ -228,6 +230,7 @@ pub(crate) fn layout<DB: DrawingBackend>(
             }
             Marker::FaintDot => panel.draw(&Circle::new((xm, y), 5, c.mix(0.35).filled()))?,
             Marker::Dot => panel.draw(&Circle::new((xm, y), 9, c.filled()))?,
+            Marker::None => {}
             Marker::Cross => panel.draw(&Cross::new((xm, y), 6, c.stroke_width(2)))?,
             Marker::Bar => {
                 let r = LEGEND_PX as i32 / 2;

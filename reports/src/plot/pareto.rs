@@ -4,13 +4,12 @@
 
 use super::axis::{axis_title, title_unit};
 use super::{
-    axis_chart, color, draw_callouts, layout, metric_label, text_style, write_chart, Axis, Callout,
-    Chart, LegendEntry, Marker, PlotError, LEGEND_PX,
+    axis_chart, color, draw_callouts, layout, metric_label, write_chart, Axis, Callout, Chart,
+    LegendEntry, Marker, PlotError,
 };
 use crate::pareto::{metric_direction, pareto_fronts_by_group, Direction};
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -283,6 +282,13 @@ impl Chart for ParetoChart<'_> {
             color: BLACK,
             marker: Marker::Ring,
         });
+        // The direction of "better" goes in the legend: in the plot's corner it would sit on
+        // the front, which runs along that corner.
+        legend.push(LegendEntry {
+            label: format!("{} better", self.better_arrow()),
+            color: RGBColor(90, 90, 90),
+            marker: Marker::None,
+        });
         let plot_area = layout(root, &title, &legend)?;
         let mut chart = axis_chart(&plot_area, &x_axis, &y_axis, &x_title, &y_title)?;
 
@@ -336,23 +342,6 @@ impl Chart for ParetoChart<'_> {
         }
         let (px, py) = chart.plotting_area().get_pixel_range();
         draw_callouts(root, (px.start, py.start, px.end, py.end), &callouts)?;
-        // "better" arrow in the plot corner it points to.
-        let better = format!("{} better", self.better_arrow());
-        let area = chart.plotting_area().strip_coord_spec();
-        let (w, h) = area.dim_in_pixel();
-        let (w, h) = (w as i32, h as i32);
-        let (x, hp) = match self.directions[0] {
-            Direction::Minimize => (12, HPos::Left),
-            Direction::Maximize => (w - 12, HPos::Right),
-        };
-        let (y, vp) = match self.directions[1] {
-            Direction::Minimize => (h - 12, VPos::Bottom),
-            Direction::Maximize => (12, VPos::Top),
-        };
-        let style = text_style(LEGEND_PX)
-            .color(&RGBColor(110, 110, 110))
-            .pos(Pos::new(hp, vp));
-        area.draw(&Text::new(better, (x, y), style))?;
         Ok(())
     }
 }
