@@ -444,6 +444,10 @@ mod tests {
         ];
         let f = pareto_front(&pts, &[Min, Min, Min]).unwrap();
         assert_eq!(f.indices, vec![4, 0, 1, 3]);
+        // Normalised over the front (x, y in [0.5, 3], z in [1, 9.5]): point 4 -> (0, 1, 0),
+        // d2 = 1; point 0 -> (0.2, 0.2, 8/8.5), d2 = 0.966; point 3 -> (1, 0, 1), d2 = 2.
+        // Point 0 and its duplicate 1 tie: the first in front order wins.
+        assert_eq!(f.knee, Some(0));
     }
 
     #[test]
