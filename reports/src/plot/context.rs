@@ -15,8 +15,8 @@ pub struct ContextSeries {
     pub points: Vec<(u64, f64)>,
 }
 
-/// Writes the chart to `out_path` (`.png` or `.svg`, atomically). `title` defaults to one
-/// naming `model` when given.
+/// Writes the chart to `out_path` (`.png` or `.svg`, atomically). Non-finite or negative
+/// latencies are left out; an error when none is left.
 pub fn context_chart(
     series: &[ContextSeries],
     title: &str,
