@@ -3,22 +3,21 @@
 //! in closed form (`analytic`), or on a roofline device (`roofline`). Produces a
 //! [`reports::RunRecord`] with the stable keys of `cimsim simulate --json`.
 //!
-//! Step sampling: at `cycle` fidelity without `exact`, long runs simulate a subset of the decode
-//! steps command by command (always the first and the last) and interpolate the timing and
-//! energy of the steps in between linearly in the KV length. Decode steps differ only in the
-//! KV length, and their cost is linear in it up to DRAM scheduling noise; MACs and DRAM bytes
-//! are never interpolated: every step is compiled and its exact counts are used.
+//! At `cycle` fidelity, unless `exact` is set, large runs are sampled (see `cycle.rs`): a few
+//! representative pieces are simulated command by command and combined linearly; MACs and DRAM
+//! bytes are always exact.
 
+mod cycle;
+mod figures;
+
+use cycle::run_cycle;
+pub use cycle::{program_counts, sampled_steps, SAMPLED_DECODE_STEPS, SAMPLED_VOCAB};
+use figures::PhaseFigures;
 use mappings::{analytic_phase, strategy_by_name, CompileContext, MappingStrategy};
 use reports::{RunRecord, TraceEvent};
 use sim::config::{HardwareConfig, HardwareKind};
-use sim::engine::{Engine, EngineOptions, Fidelity, PhaseStats};
-use sim::program::{Program, TaskKind};
 use std::collections::BTreeMap;
 use workloads::{build_graph, decode_kv_lens, workload_macs, ModelCard, Phase, Workload};
-
-/// Decode steps simulated command by command when sampling (the rest are interpolated).
-pub const SAMPLED_DECODE_STEPS: usize = 8;
 
 /// How a run is evaluated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,82 +80,6 @@ pub enum RunError {
 pub struct RunOutput {
     pub record: RunRecord,
     pub trace: Vec<TraceEvent>,
-}
-
-/// Per-phase figures common to every fidelity, in seconds / joules / bytes.
-#[derive(Debug, Clone, Default)]
-struct PhaseFigures {
-    time_s: f64,
-    energy_pj: BTreeMap<String, f64>,
-    busy_s: BTreeMap<String, f64>,
-    macs: u64,
-    read_bytes: u64,
-    write_bytes: u64,
-    read_requested: u64,
-    write_requested: u64,
-    activates: f64,
-    row_hits: f64,
-    refreshes: f64,
-}
-
-impl PhaseFigures {
-    fn from_engine(s: &PhaseStats) -> Self {
-        PhaseFigures {
-            time_s: s.time_ps as f64 * 1e-12,
-            energy_pj: s.energy_pj.clone(),
-            busy_s: s
-                .busy_ps
-                .iter()
-                .map(|(k, v)| (k.clone(), *v as f64 * 1e-12))
-                .collect(),
-            macs: s.macs,
-            read_bytes: s.dram_read_burst_bytes,
-            write_bytes: s.dram_write_burst_bytes,
-            read_requested: s.dram_read_bytes,
-            write_requested: s.dram_write_bytes,
-            activates: s.dram_activates as f64,
-            row_hits: s.dram_row_hits as f64,
-            refreshes: s.dram_refreshes as f64,
-        }
-    }
-
-    fn add(&mut self, o: &PhaseFigures) {
-        self.time_s += o.time_s;
-        for (k, v) in &o.energy_pj {
-            *self.energy_pj.entry(k.clone()).or_insert(0.0) += v;
-        }
-        for (k, v) in &o.busy_s {
-            *self.busy_s.entry(k.clone()).or_insert(0.0) += v;
-        }
-        self.macs += o.macs;
-        self.read_bytes += o.read_bytes;
-        self.write_bytes += o.write_bytes;
-        self.read_requested += o.read_requested;
-        self.write_requested += o.write_requested;
-        self.activates += o.activates;
-        self.row_hits += o.row_hits;
-        self.refreshes += o.refreshes;
-    }
-
-    /// Linear interpolation of the timing/energy figures between `a` (t = 0) and `b` (t = 1).
-    /// Counts (MACs, bytes) are not interpolated: the caller sets them exactly.
-    fn lerp(a: &PhaseFigures, b: &PhaseFigures, t: f64) -> PhaseFigures {
-        let mix = |x: f64, y: f64| x + (y - x) * t;
-        let map = |x: &BTreeMap<String, f64>, y: &BTreeMap<String, f64>| {
-            x.iter()
-                .map(|(k, v)| (k.clone(), mix(*v, y.get(k).copied().unwrap_or(*v))))
-                .collect()
-        };
-        PhaseFigures {
-            time_s: mix(a.time_s, b.time_s),
-            energy_pj: map(&a.energy_pj, &b.energy_pj),
-            busy_s: map(&a.busy_s, &b.busy_s),
-            activates: mix(a.activates, b.activates),
-            row_hits: mix(a.row_hits, b.row_hits),
-            refreshes: mix(a.refreshes, b.refreshes),
-            ..PhaseFigures::default()
-        }
-    }
 }
 
 /// Checks the workload against the model before anything runs.
@@ -382,160 +305,9 @@ fn run_analytic(
     Ok((prefill, decode))
 }
 
-/// Which decode steps (indices into the step list) to simulate command by command.
-pub fn sampled_steps(steps: usize, exact: bool) -> Vec<usize> {
-    if exact || steps <= SAMPLED_DECODE_STEPS {
-        return (0..steps).collect();
-    }
-    let last = steps - 1;
-    let mut out: Vec<usize> = (0..SAMPLED_DECODE_STEPS)
-        .map(|i| (i * last + (SAMPLED_DECODE_STEPS - 1) / 2) / (SAMPLED_DECODE_STEPS - 1))
-        .collect();
-    out.dedup();
-    out
-}
-
-/// Bursts a program moves: each DRAM task covers whole requests from floor(addr / req) to
-/// ceil((addr + bytes) / req), as the engine issues them.
-fn program_burst_bytes(p: &Program, request_bytes: u64) -> (u64, u64) {
-    let req = request_bytes.max(1);
-    let span = |addr: u64, bytes: u64| {
-        if bytes == 0 {
-            0
-        } else {
-            (addr.saturating_add(bytes).div_ceil(req) - addr / req) * req
-        }
-    };
-    let mut read = 0;
-    let mut write = 0;
-    for t in &p.tasks {
-        match t.kind {
-            TaskKind::DramRead { addr, bytes, .. } => read += span(addr, bytes),
-            TaskKind::DramWrite { addr, bytes, .. } => write += span(addr, bytes),
-            _ => {}
-        }
-    }
-    (read, write)
-}
-
-type CycleResult = (PhaseFigures, Vec<PhaseFigures>, Vec<TraceEvent>);
-
-fn run_cycle(
-    card: &ModelCard,
-    cfg: &HardwareConfig,
-    w: &Workload,
-    strategy: &dyn MappingStrategy,
-    opts: &RunOptions,
-) -> Result<CycleResult, RunError> {
-    let engine_opts = EngineOptions {
-        fidelity: Fidelity::Cycle,
-        exact: opts.exact,
-        record_timeline: opts.record_timeline,
-    };
-    let mut engine =
-        Engine::new(cfg, engine_opts).map_err(|e| RunError::BadInput(e.to_string()))?;
-    let request_bytes = engine.dram_request_bytes();
-    let mut trace = Vec::new();
-    let compile = |p: Phase, first: bool| -> Result<Program, RunError> {
-        let graph = build_graph(card, p, w.batch);
-        let ctx = CompileContext::new(cfg, card, first);
-        strategy
-            .compile(&graph, &ctx)
-            .map_err(|e| RunError::BadInput(e.to_string()))
-    };
-    let mut execute =
-        |program: &Program, trace: &mut Vec<TraceEvent>| -> Result<PhaseFigures, RunError> {
-            let stats = engine
-                .run(program)
-                .map_err(|e| RunError::Internal(format!("engine: {e}")))?;
-            if opts.record_timeline {
-                trace.extend(stats.timeline.iter().map(|ev| TraceEvent {
-                    track: ev.track(),
-                    name: ev.label_name(program).to_string(),
-                    start_ps: ev.start_ps,
-                    end_ps: ev.end_ps,
-                }));
-            }
-            Ok(PhaseFigures::from_engine(&stats))
-        };
-
-    let prefill_program = compile(
-        Phase::Prefill {
-            tokens: w.prompt_tokens,
-        },
-        true,
-    )?;
-    let prefill = execute(&prefill_program, &mut trace)?;
-    drop(prefill_program);
-
-    let kv_lens: Vec<u64> = decode_kv_lens(w).collect();
-    let sampled = sampled_steps(kv_lens.len(), opts.exact);
-    let mut simulated: BTreeMap<usize, PhaseFigures> = BTreeMap::new();
-    // Exact per-step counts, for every step (simulated or not).
-    let mut counts: Vec<(u64, u64, u64, u64, u64)> = Vec::with_capacity(kv_lens.len());
-    for (i, &l) in kv_lens.iter().enumerate() {
-        let program = compile(Phase::Decode { kv_len: l }, false)?;
-        let (rb, wb) = program_burst_bytes(&program, request_bytes);
-        counts.push((
-            program.macs(),
-            rb,
-            wb,
-            program.dram_read_bytes(),
-            program.dram_write_bytes(),
-        ));
-        if sampled.binary_search(&i).is_ok() {
-            let fig = execute(&program, &mut trace)?;
-            if fig.read_bytes != rb || fig.write_bytes != wb {
-                return Err(RunError::Internal(format!(
-                    "DRAM burst accounting differs between the program ({rb} read, {wb} written) and the engine ({} read, {} written)",
-                    fig.read_bytes, fig.write_bytes
-                )));
-            }
-            simulated.insert(i, fig);
-        }
-    }
-    let mut decode = Vec::with_capacity(kv_lens.len());
-    for (i, &(macs, rb, wb, rr, wr)) in counts.iter().enumerate() {
-        let mut fig = match simulated.get(&i) {
-            Some(f) => f.clone(),
-            None => {
-                let (lo, a) = simulated.range(..i).next_back().ok_or_else(|| {
-                    RunError::Internal("step sampling lost its first step".into())
-                })?;
-                let (hi, b) = simulated
-                    .range(i..)
-                    .next()
-                    .ok_or_else(|| RunError::Internal("step sampling lost its last step".into()))?;
-                let span = (kv_lens[*hi] - kv_lens[*lo]) as f64;
-                let t = (kv_lens[i] - kv_lens[*lo]) as f64 / span.max(1.0);
-                PhaseFigures::lerp(a, b, t)
-            }
-        };
-        fig.macs = macs;
-        fig.read_bytes = rb;
-        fig.write_bytes = wb;
-        fig.read_requested = rr;
-        fig.write_requested = wr;
-        decode.push(fig);
-    }
-    Ok((prefill, decode, trace))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sampling_keeps_first_and_last_and_is_sorted() {
-        assert_eq!(sampled_steps(5, false), vec![0, 1, 2, 3, 4]);
-        assert_eq!(sampled_steps(0, false), Vec::<usize>::new());
-        let s = sampled_steps(127, false);
-        assert_eq!(s.first(), Some(&0));
-        assert_eq!(s.last(), Some(&126));
-        assert_eq!(s.len(), SAMPLED_DECODE_STEPS);
-        assert!(s.windows(2).all(|w| w[0] < w[1]));
-        assert_eq!(sampled_steps(127, true).len(), 127);
-    }
 
     #[test]
     fn bound_picks_the_busiest_resource() {
@@ -544,24 +316,5 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v))
             .collect();
         assert_eq!(bound_of(&m), "write");
-    }
-
-    #[test]
-    fn burst_span_rounds_out_to_whole_requests() {
-        let mut p = Program::new();
-        let l = p.label("x");
-        p.push(
-            TaskKind::DramRead {
-                addr: 10,
-                bytes: 64,
-                class: sim::program::DataClass::Weights,
-            },
-            sim::program::Resource::Dram,
-            &[],
-            l,
-            None,
-        );
-        // Bytes 10..74 touch requests [0, 64) and [64, 128).
-        assert_eq!(program_burst_bytes(&p, 64), (128, 0));
     }
 }
