@@ -12,6 +12,33 @@ pub(crate) struct DramCounters {
     pub(crate) refreshes: u64,
     /// IDD-model energy including background energy up to the model's current cycle.
     pub(crate) energy_pj: f64,
+    /// The background (standby) part of `energy_pj`.
+    pub(crate) background_pj: f64,
+}
+
+impl DramCounters {
+    /// `self - earlier`, for counters of the same model.
+    pub(crate) fn minus(&self, earlier: &DramCounters) -> DramCounters {
+        DramCounters {
+            activates: self.activates.saturating_sub(earlier.activates),
+            row_hits: self.row_hits.saturating_sub(earlier.row_hits),
+            refreshes: self.refreshes.saturating_sub(earlier.refreshes),
+            energy_pj: self.energy_pj - earlier.energy_pj,
+            background_pj: self.background_pj - earlier.background_pj,
+        }
+    }
+
+    /// `self + scale x window`, counts rounded to the nearest integer.
+    pub(crate) fn plus_scaled(&self, window: &DramCounters, scale: f64) -> DramCounters {
+        let count = |c: u64| (c as f64 * scale).round() as u64;
+        DramCounters {
+            activates: self.activates + count(window.activates),
+            row_hits: self.row_hits + count(window.row_hits),
+            refreshes: self.refreshes + count(window.refreshes),
+            energy_pj: self.energy_pj + scale * window.energy_pj,
+            background_pj: self.background_pj + scale * window.background_pj,
+        }
+    }
 }
 
 /// What the engine needs from a cycle-level DRAM model.
@@ -63,6 +90,7 @@ impl DramModel for dram::DramSystem {
             row_hits: s.row_hits,
             refreshes: s.refreshes,
             energy_pj: s.energy_pj,
+            background_pj: s.energy.background_pj,
         }
     }
 }

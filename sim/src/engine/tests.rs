@@ -26,6 +26,7 @@ fn parts(queue: usize) -> DramParts {
         request_bytes: REQ,
         peak_bandwidth_gbps: REQ as f64 / (BURST * TCK) as f64 * 1000.0,
         energy_pj_per_bit_estimate: 4.0,
+        energy_pj_per_bit: None,
     }
 }
 
