@@ -91,7 +91,7 @@ fn measure(name: &str, program: &Program, opts: EngineOptions, repeats: usize) {
     let s = last.expect("at least one run");
     let simulated = s.time_ps as f64 * 1e-12;
     println!(
-        "{name:<28} tasks {:>7}  requests {:>8}  wall {:>8.2} ms  {:>6.2} M tasks/s  {:>6.2} M req/s  simulated {:>8.3} ms  sim/wall {:>6.3}",
+        "{name:<24} tasks {:>7}  requests {:>8}  wall {:>8.2} ms  {:>6.2} M tasks/s  {:>6.2} M req/s  simulated {:>8.3} ms  sim/wall {:>6.3}",
         s.tasks,
         s.dram_requests,
         wall * 1e3,
@@ -111,22 +111,27 @@ fn main() {
         program.tasks.len(),
         weights as f64 / 1e6
     );
-    measure("cycle", &program, EngineOptions::default(), 5);
+    let exact = EngineOptions {
+        exact: true,
+        ..EngineOptions::default()
+    };
+    measure("cycle, exact", &program, exact, 5);
     measure(
-        "cycle + timeline",
+        "cycle, exact + timeline",
         &program,
         EngineOptions {
             record_timeline: true,
-            ..EngineOptions::default()
+            ..exact
         },
         5,
     );
+    measure("cycle, layer reuse", &program, EngineOptions::default(), 5);
     measure(
         "analytic DRAM",
         &program,
         EngineOptions {
             fidelity: Fidelity::Analytic,
-            ..EngineOptions::default()
+            ..exact
         },
         5,
     );

@@ -224,7 +224,7 @@ impl Engine {
         parts: DramParts,
     ) -> Result<Engine, EngineError> {
         let cycle_ps = clock_period_ps(cfg);
-        let latency_cycles = measure_unloaded_latency(parts.probe, parts.request_bytes);
+        let latency_cycles = measure_unloaded_latency(parts.probe);
         let tck_ps = parts.tck_ps.max(1);
         let unloaded_dram_latency_ps = latency_cycles.saturating_mul(tck_ps);
         // A flat pJ/bit from the configuration or from the DRAM preset itself.
@@ -494,8 +494,7 @@ impl Engine {
 }
 
 /// Enqueues one read on a fresh model at cycle 0 and counts cycles until it completes.
-fn measure_unloaded_latency(mut probe: Box<dyn DramModel + Send>, request_bytes: u64) -> u64 {
-    let _ = request_bytes;
+fn measure_unloaded_latency(mut probe: Box<dyn DramModel + Send>) -> u64 {
     let start = probe.cycle();
     if !probe.try_enqueue(0, false, 0) {
         return 0;
