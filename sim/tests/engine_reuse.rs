@@ -299,3 +299,24 @@ fn irregular_layers_are_simulated_in_full() {
     assert_eq!(fast[0].extrapolated_units, 0);
     assert_eq!(fast, exact);
 }
+
+#[test]
+fn timeline_recording_simulates_every_layer() {
+    let cfg = preset("edgecim-65nm").unwrap();
+    let p = decoder(&Shape {
+        layers: 12,
+        ops: 2,
+        chunks: 2,
+        chunk_bytes: 4096,
+        kv_bytes: 1024,
+    });
+    let opts = EngineOptions {
+        record_timeline: true,
+        ..EngineOptions::default()
+    };
+    let s = Engine::new(&cfg, opts).unwrap().run(&p).unwrap();
+    assert_eq!(s.extrapolated_units, 0);
+    assert_eq!(s.timeline.len(), p.tasks.len());
+    let exact = run(&cfg, &p, true, 1);
+    assert_eq!(s.time_ps, exact[0].time_ps);
+}
