@@ -367,7 +367,7 @@ mod tests {
         assert_eq!(drop_torn_tail(&p).unwrap(), 5);
         let out = dir.path().join("s.csv");
         assert_eq!(
-            sort_rows(&[p.clone()], "point_id,x\n", &out, dir.path()).unwrap(),
+            sort_rows(std::slice::from_ref(&p), "point_id,x\n", &out, dir.path()).unwrap(),
             5
         );
         assert_eq!(
@@ -375,7 +375,8 @@ mod tests {
             "point_id,x\n1,a\n2,b\n3,c\n4,d\n5,e\n"
         );
         std::fs::write(&p, "point_id,x\n1,a\n1,b\n").unwrap();
-        let err = sort_rows(&[p.clone()], "point_id,x\n", &out, dir.path()).unwrap_err();
+        let err =
+            sort_rows(std::slice::from_ref(&p), "point_id,x\n", &out, dir.path()).unwrap_err();
         assert!(err.to_string().contains("point 1 appears twice"), "{err}");
         assert!(sort_rows(&[p], "point_id,y\n", &out, dir.path()).is_err());
     }

@@ -53,7 +53,7 @@ pub fn write_pareto_plots(dir: &Path) -> Result<Vec<PathBuf>, String> {
     let mut drawn = 0u64;
     for_each_row(&ev, &source, |info, _| {
         seen += 1;
-        if front_ids.contains(&info.id) || seen % stride == 0 {
+        if front_ids.contains(&info.id) || seen.is_multiple_of(stride) {
             let show = |v: f64| {
                 if v.is_finite() {
                     super::metrics::format_f64(v)

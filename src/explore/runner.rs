@@ -214,7 +214,7 @@ pub fn run_sweep(
                 pass.listed(&results, &header, ids, planned, fid, "points", &mut summary)?;
             }
         }
-        summary.rows = sort_rows(&[results.clone()], &header, &results, dir)?;
+        summary.rows = sort_rows(std::slice::from_ref(&results), &header, &results, dir)?;
         let mut final_file = results.clone();
         if opts.fidelity == SweepFidelity::Screen {
             let analytic_fronts = fronts(&ev, &results)?;
@@ -231,7 +231,8 @@ pub fn run_sweep(
                 "cycle refinement",
                 &mut summary,
             )?;
-            summary.refined_rows = sort_rows(&[refined.clone()], &header, &refined, dir)?;
+            summary.refined_rows =
+                sort_rows(std::slice::from_ref(&refined), &header, &refined, dir)?;
             final_file = refined;
         }
         summary.error_rows = count_errors(&ev, &results)?;
