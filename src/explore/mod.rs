@@ -9,6 +9,7 @@ pub mod front;
 pub mod merge;
 pub mod meta;
 pub mod metrics;
+pub mod names;
 pub mod nsga2;
 pub mod plot;
 pub mod runner;
