@@ -47,6 +47,12 @@ pub enum Resource {
     /// A group of macros that the mapping treats as one unit (a pipeline stage, a ping-pong
     /// half, ...). Groups are numbered from 0 and never share macros.
     MacroGroup(u32),
+    /// The weight-write port of macro group `g`, for macros with ping-pong weight copies
+    /// (`macro.ping_pong`): a write into the shadow copy runs here while the group's
+    /// `MacroGroup(g)` computes on the active copy. Only `MacroWrite` tasks run on it; a
+    /// compiler that uses it orders a write after the compute that last used the copy it
+    /// overwrites.
+    MacroWritePort(u32),
     /// The vector / special-function unit.
     Vector,
     /// The on-chip interconnect / global buffer port.
@@ -189,12 +195,12 @@ impl Program {
             .sum()
     }
 
-    /// Number of distinct macro groups used.
+    /// Number of distinct macro groups used (a group's write port counts as its group).
     pub fn macro_groups(&self) -> u32 {
         self.tasks
             .iter()
             .filter_map(|t| match t.resource {
-                Resource::MacroGroup(g) => Some(g + 1),
+                Resource::MacroGroup(g) | Resource::MacroWritePort(g) => Some(g + 1),
                 _ => None,
             })
             .max()
@@ -250,5 +256,17 @@ mod tests {
         assert_eq!(p.dram_read_bytes(), 100);
         assert_eq!(p.macro_groups(), 2);
         assert_eq!(p.labels.len(), 1);
+        // A write port counts as its group.
+        p.push(
+            TaskKind::MacroWrite {
+                macros: 1,
+                bits: 8,
+            },
+            Resource::MacroWritePort(4),
+            &[c],
+            l,
+            Some(0),
+        );
+        assert_eq!(p.macro_groups(), 5);
     }
 }

@@ -35,7 +35,10 @@ pub(crate) fn resource_index(r: Resource) -> usize {
         Resource::Dram => DRAM,
         Resource::Vector => 1,
         Resource::Interconnect => 2,
-        Resource::MacroGroup(g) => 3 + g as usize,
+        // A group and its write port side by side, so the arrays stay dense with or without
+        // write ports.
+        Resource::MacroGroup(g) => 3 + 2 * g as usize,
+        Resource::MacroWritePort(g) => 4 + 2 * g as usize,
     }
 }
 
@@ -129,6 +132,7 @@ fn prepare(
         let ok = match t.resource {
             Resource::Dram => dram_kind,
             Resource::MacroGroup(_) => !dram_kind,
+            Resource::MacroWritePort(_) => matches!(t.kind, TaskKind::MacroWrite { .. }),
             Resource::Vector | Resource::Interconnect => !dram_kind && !macro_kind,
         };
         if !ok {
@@ -136,7 +140,7 @@ fn prepare(
                 task: id as u32,
                 reason: format!(
                     "a {} task cannot run on resource `{}` (DRAM reads/writes run on `dram`, \
-                     macro writes/computes on a macro group)",
+                     macro writes/computes on a macro group, macro writes on a write port)",
                     kind_name(&t.kind),
                     resource_name(t.resource)
                 ),

@@ -201,6 +201,44 @@ fn same_resource_serialises_in_program_order() {
 }
 
 #[test]
+fn write_port_overlaps_the_groups_compute_and_takes_only_writes() {
+    let cfg = chip_config();
+    let mut p = Program::new();
+    let l = p.label("op");
+    // a: compute on group 0; b: a write into its shadow copy on the write port, ready at 0;
+    // c: a second write on the same port queues behind b; d: compute waiting on b.
+    let a = p.push(compute(2, 1, 10, 0), Resource::MacroGroup(0), &[], l, None);
+    let write = TaskKind::MacroWrite {
+        macros: 2,
+        bits: 2 * 65_536,
+    };
+    let b = p.push(write.clone(), Resource::MacroWritePort(0), &[], l, None);
+    let c = p.push(write, Resource::MacroWritePort(0), &[], l, None);
+    let d = p.push(compute(2, 1, 10, 0), Resource::MacroGroup(0), &[b], l, None);
+    let mut e = engine();
+    let s = e.run(&p).unwrap();
+    let m = compute_cycles(&cfg.cim_macro, 8, 1, 10) * CYCLE;
+    let w = write_cycles(&cfg.cim_macro, 65_536) * CYCLE;
+    assert!(w > m, "the test needs a write longer than a compute");
+    assert_eq!(span(&s, a), (0, m));
+    assert_eq!(span(&s, b), (0, w));
+    assert_eq!(span(&s, c), (w, 2 * w));
+    assert_eq!(span(&s, d), (w, w + m));
+    assert_eq!(s.time_ps, 2 * w);
+    // Write and compute overlap: busy time counts each kind on its own.
+    assert_eq!(s.busy_ps["macro_write"], 2 * w);
+    assert_eq!(s.busy_ps["macro_compute"], m + m);
+    let ev = s.timeline.iter().find(|ev| ev.task == b).unwrap();
+    assert_eq!(ev.track(), "macro_group_0_write");
+
+    // A compute on a write port is rejected.
+    let mut p = Program::new();
+    p.push(compute(1, 1, 1, 0), Resource::MacroWritePort(0), &[], l, None);
+    let err = e.run(&p).unwrap_err();
+    assert!(err.to_string().contains("macro_group_0_write"), "{err}");
+}
+
+#[test]
 fn dram_tasks_pipeline_behind_each_other() {
     // Two one-burst reads: the second enqueues right after the first, so it is served one
     // burst later (8 cycles) rather than after the first completes.

@@ -36,6 +36,7 @@ pub fn resource_name(r: Resource) -> String {
     match r {
         Resource::Dram => "dram".to_string(),
         Resource::MacroGroup(g) => format!("macro_group_{g}"),
+        Resource::MacroWritePort(g) => format!("macro_group_{g}_write"),
         Resource::Vector => "vector".to_string(),
         Resource::Interconnect => "interconnect".to_string(),
     }
