@@ -258,10 +258,7 @@ mod tests {
         assert_eq!(p.labels.len(), 1);
         // A write port counts as its group.
         p.push(
-            TaskKind::MacroWrite {
-                macros: 1,
-                bits: 8,
-            },
+            TaskKind::MacroWrite { macros: 1, bits: 8 },
             Resource::MacroWritePort(4),
             &[c],
             l,

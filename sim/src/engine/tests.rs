@@ -233,7 +233,13 @@ fn write_port_overlaps_the_groups_compute_and_takes_only_writes() {
 
     // A compute on a write port is rejected.
     let mut p = Program::new();
-    p.push(compute(1, 1, 1, 0), Resource::MacroWritePort(0), &[], l, None);
+    p.push(
+        compute(1, 1, 1, 0),
+        Resource::MacroWritePort(0),
+        &[],
+        l,
+        None,
+    );
     let err = e.run(&p).unwrap_err();
     assert!(err.to_string().contains("macro_group_0_write"), "{err}");
 }
