@@ -94,7 +94,8 @@ pub enum Search {
 /// A checked sweep spec.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, Deserialize)]
 pub struct SweepSpec {
-    /// Base preset name or configuration file path (resolved against the spec's directory).
+    /// Base preset name or configuration file, as written in the spec (a file is resolved
+    /// against the spec's directory; its text is `base_text`).
     pub base: String,
     /// The base configuration's TOML text.
     pub base_text: String,
@@ -532,7 +533,9 @@ fn resolve_base(name: &str, dir: &Path) -> Result<(String, String), String> {
     }
     let text = std::fs::read_to_string(&path)
         .map_err(|e| format!("`base`: cannot read {}: {e}", path.display()))?;
-    Ok((path.display().to_string(), text))
+    // The name as written, not the resolved path: rows and the spec hash must not depend on the
+    // directory the sweep was started from (the text itself is hashed).
+    Ok((name.to_string(), text))
 }
 
 /// `metric OP number` with OP one of `<=`, `<`, `>=`, `>`.
