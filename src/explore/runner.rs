@@ -207,11 +207,11 @@ pub fn run_sweep(
                     ids: list.into_iter(),
                     shard: opts.shard,
                 };
-                pass.listed(&results, &header, ids, planned, fid, "points", &mut summary)?;
+                pass.listed(&results, &header, ids, planned, fid, "sweep", &mut summary)?;
             }
             _ => {
                 let ids = PlannedIds::grid(&ev.space, opts.shard);
-                pass.listed(&results, &header, ids, planned, fid, "points", &mut summary)?;
+                pass.listed(&results, &header, ids, planned, fid, "sweep", &mut summary)?;
             }
         }
         summary.rows = sort_rows(std::slice::from_ref(&results), &header, &results, dir)?;
