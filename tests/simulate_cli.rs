@@ -88,7 +88,9 @@ fn json_has_every_documented_key_with_sane_values() {
         .sum();
     assert!((sum - v["energy_j"].as_f64().unwrap()).abs() < 1e-9 * sum.max(1.0));
     assert!(v["dram_activates"].as_u64().unwrap() > 0);
-    assert!(v["dram_read_bytes"].as_u64().unwrap() >= v["decode_dram_read_bytes"].as_u64().unwrap());
+    assert!(
+        v["dram_read_bytes"].as_u64().unwrap() >= v["decode_dram_read_bytes"].as_u64().unwrap()
+    );
     let simulated = v["simulated_s"].as_f64().unwrap();
     let ttft = v["ttft_s"].as_f64().unwrap();
     assert!((simulated - ttft - decode_s).abs() < 1e-9 * simulated);
@@ -113,7 +115,14 @@ fn csv_and_trace_files_are_written() {
     let trace = dir.path().join("run.trace.json");
     cimsim()
         .arg("simulate")
-        .args(["--model", "smollm2-135m", "--prompt", "2", "--generate", "2"])
+        .args([
+            "--model",
+            "smollm2-135m",
+            "--prompt",
+            "2",
+            "--generate",
+            "2",
+        ])
         .arg("--csv")
         .arg(&csv)
         .arg("--trace")
@@ -123,7 +132,10 @@ fn csv_and_trace_files_are_written() {
     let text = std::fs::read_to_string(&csv).unwrap();
     let mut lines = text.lines();
     assert!(lines.next().unwrap().starts_with("model,config,mapping"));
-    assert!(lines.next().unwrap().starts_with("smollm2-135m,edgecim-65nm"));
+    assert!(lines
+        .next()
+        .unwrap()
+        .starts_with("smollm2-135m,edgecim-65nm"));
     let v: Value = serde_json::from_str(&std::fs::read_to_string(&trace).unwrap()).unwrap();
     let events = v["traceEvents"].as_array().unwrap();
     let tracks: Vec<&str> = events
@@ -151,7 +163,8 @@ fn analytic_and_roofline_run_through_the_same_command() {
 #[test]
 fn int8_weights_double_the_weight_traffic() {
     let w4 = simulate_json(&[&SMALL[..], &["--fidelity", "analytic"]].concat());
-    let w8 = simulate_json(&[&SMALL[..], &["--fidelity", "analytic", "--weights", "int8"]].concat());
+    let w8 =
+        simulate_json(&[&SMALL[..], &["--fidelity", "analytic", "--weights", "int8"]].concat());
     assert_eq!(w8["weights"], "int8");
     let r4 = w4["decode_dram_read_bytes"].as_f64().unwrap();
     let r8 = w8["decode_dram_read_bytes"].as_f64().unwrap();
@@ -163,14 +176,39 @@ fn int8_weights_double_the_weight_traffic() {
 fn bad_input_is_a_clear_error_with_exit_code_2() {
     let cases: &[(&[&str], &str)] = &[
         (&["--model", "no-such-model"], "unknown model"),
-        (&["--model", "smollm2-135m", "--mapping", "zigzag"], "valid strategies"),
-        (&["--model", "smollm2-135m", "--prompt", "8000", "--generate", "1000"], "exceeds the context"),
-        (&["--model", "smollm2-135m", "--generate", "0"], "--generate"),
+        (
+            &["--model", "smollm2-135m", "--mapping", "zigzag"],
+            "valid strategies",
+        ),
+        (
+            &[
+                "--model",
+                "smollm2-135m",
+                "--prompt",
+                "8000",
+                "--generate",
+                "1000",
+            ],
+            "exceeds the context",
+        ),
+        (
+            &["--model", "smollm2-135m", "--generate", "0"],
+            "--generate",
+        ),
         (&["--model", "smollm2-135m", "--prompt", "0"], "--prompt"),
         (&["--model", "smollm2-135m", "--batch", "0"], "--batch"),
-        (&["--model", "smollm2-135m", "--config", "no-such-preset"], "no-such-preset"),
-        (&["--model", "smollm2-135m", "--set", "macro.rowz=3"], "macro.rowz"),
-        (&["--model", "smollm2-135m", "--set", "chip.tiles=0"], "chip.tiles"),
+        (
+            &["--model", "smollm2-135m", "--config", "no-such-preset"],
+            "no-such-preset",
+        ),
+        (
+            &["--model", "smollm2-135m", "--set", "macro.rowz=3"],
+            "macro.rowz",
+        ),
+        (
+            &["--model", "smollm2-135m", "--set", "chip.tiles=0"],
+            "chip.tiles",
+        ),
     ];
     for (args, needle) in cases {
         cimsim()

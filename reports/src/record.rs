@@ -44,8 +44,9 @@ pub struct RunRecord {
     pub dram_row_hits: u64,
     pub dram_refreshes: u64,
     pub dram_peak_bandwidth_gbps: f64,
+    /// Peak MAC rate of the chip: the macros plus the vector unit (which runs attention).
     pub peak_macs_per_s: f64,
-    /// MACs done / (peak MAC rate x simulated time).
+    /// MACs done on the macros / (the macros' peak MAC rate x simulated time).
     pub macro_utilization: f64,
     pub area_mm2: f64,
     /// What limits decode: `dram`, `compute`, `write` or `vector`.

@@ -179,9 +179,14 @@ pub fn simulate(
     };
     let area = sim::components::chip::area_mm2(&cfg).total_mm2;
     let dram_peak = dram_peak_bandwidth_gbps(&cfg);
-    let peak_macs = peak_macs_per_s(&cfg);
-    let utilization = if total.time_s > 0.0 && peak_macs > 0.0 {
-        (total.macs as f64 / (peak_macs * total.time_s)).min(1.0)
+    let (macro_peak_macs, peak_macs) = peak_macs_per_s(&cfg);
+    let macro_macs = total.macs.saturating_sub(if roofline {
+        0
+    } else {
+        attention_macs(card, &workload)
+    });
+    let utilization = if total.time_s > 0.0 && macro_peak_macs > 0.0 {
+        (macro_macs as f64 / (macro_peak_macs * total.time_s)).min(1.0)
     } else {
         0.0
     };
@@ -262,12 +267,45 @@ fn dram_peak_bandwidth_gbps(cfg: &HardwareConfig) -> f64 {
         .unwrap_or(0.0)
 }
 
-fn peak_macs_per_s(cfg: &HardwareConfig) -> f64 {
+/// Peak MAC rate of the macros alone, and of the whole chip (macros plus the vector unit, which
+/// runs the attention MACs). The chip figure is the one `tokens/s <= peak / MACs per token`
+/// holds against.
+fn peak_macs_per_s(cfg: &HardwareConfig) -> (f64, f64) {
     if let (HardwareKind::Roofline, Some(r)) = (cfg.kind, cfg.roofline.as_ref()) {
         // Two ops per MAC.
-        return r.peak_tops * 1e12 / 2.0;
+        let peak = r.peak_tops * 1e12 / 2.0;
+        return (peak, peak);
     }
-    sim::components::chip::peak_macs_per_s(cfg, cfg.precision.activation_bits)
+    let macros = sim::components::chip::peak_macs_per_s(cfg, cfg.precision.activation_bits);
+    let v = &cfg.chip.vector;
+    let vector = f64::from(v.lanes) / v.mac_cycles_per_element.max(f64::MIN_POSITIVE)
+        * cfg.clock.freq_mhz
+        * 1e6;
+    (macros, macros + vector)
+}
+
+/// MACs of the attention score and value products over the run (they run on the vector unit).
+fn attention_macs(card: &ModelCard, w: &Workload) -> u64 {
+    let phases = std::iter::once(Phase::Prefill {
+        tokens: w.prompt_tokens,
+    })
+    .chain(decode_kv_lens(w).map(|l| Phase::Decode { kv_len: l }));
+    phases
+        .map(|p| {
+            build_graph(card, p, w.batch)
+                .ops_in_order()
+                .iter()
+                .filter(|op| {
+                    matches!(
+                        op.kind,
+                        workloads::OpKind::AttentionScore { .. }
+                            | workloads::OpKind::AttentionValue { .. }
+                    )
+                })
+                .map(|op| op.macs)
+                .sum::<u64>()
+        })
+        .sum()
 }
 
 fn run_analytic(
