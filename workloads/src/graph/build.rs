@@ -128,56 +128,18 @@ impl Builder<'_> {
         }
         let append = self.add(append, &append_inputs);
 
-        let (queries, kv_len, cached) = match self.phase {
-            Phase::Prefill { tokens } => (tokens, tokens, 0),
-            Phase::Decode { kv_len } => (1, kv_len, kv_len.saturating_sub(1)),
-        };
-        let attended = self.phase.attended_positions();
-        let heads = card.num_attention_heads;
-        let shape = (heads, card.num_kv_heads, card.head_dim, queries, kv_len);
-        let attention_macs = mul(&[self.batch, q_dim, attended]);
-        let probabilities = mul(&[self.batch, u64::from(heads), attended]);
-        // The newest positions' K and V are on chip (just computed); only the cache is read.
-        let cache_read = mul(&[self.batch, cached, kv_dim]);
-        let new_kv = mul(&[self.rows, kv_dim]);
-
-        let mut score = self.layer_op(
-            l,
-            "attn_score",
-            OpKind::AttentionScore {
-                heads: shape.0,
-                kv_heads: shape.1,
-                head_dim: shape.2,
-                queries: shape.3,
-                kv_len: shape.4,
-            },
-        );
-        score.macs = attention_macs;
-        score.act_read_elements = mul(&[self.rows, q_dim]).saturating_add(new_kv);
-        score.act_write_elements = probabilities;
-        score.kv_read_elements = cache_read;
-        let score = self.add(score, &[q_src, append]);
-
+        let heads = (card.num_attention_heads, card.num_kv_heads, card.head_dim);
+        let mut score = self.layer_op(l, "attn_score", OpKind::Softmax);
         let mut softmax = self.layer_op(l, "softmax", OpKind::Softmax);
-        softmax.act_read_elements = probabilities;
-        softmax.act_write_elements = probabilities;
-        let softmax = self.add(softmax, &[score]);
-
-        let mut value = self.layer_op(
-            l,
-            "attn_value",
-            OpKind::AttentionValue {
-                heads: shape.0,
-                kv_heads: shape.1,
-                head_dim: shape.2,
-                queries: shape.3,
-                kv_len: shape.4,
-            },
+        let mut value = self.layer_op(l, "attn_value", OpKind::Softmax);
+        set_attention(
+            [&mut score, &mut softmax, &mut value],
+            heads,
+            self.phase,
+            self.batch,
         );
-        value.macs = attention_macs;
-        value.act_read_elements = probabilities.saturating_add(new_kv);
-        value.act_write_elements = mul(&[self.rows, q_dim]);
-        value.kv_read_elements = cache_read;
+        let score = self.add(score, &[q_src, append]);
+        let softmax = self.add(softmax, &[score]);
         let value = self.add(value, &[softmax, append]);
 
         let o = self.linear(l, "o_proj", (q_dim, hidden), false, value);
@@ -198,6 +160,101 @@ impl Builder<'_> {
         let act = self.add(act, &act_inputs);
         let down = self.linear(l, "down_proj", (inter, hidden), false, act);
         self.residual(l, "mlp_residual", &[down, attn_out])
+    }
+}
+
+/// Fills in the three attention ops of one layer (score, softmax, value) for `phase`: their
+/// kinds and every count that depends on the phase. The builder and
+/// [`DecoderGraph::set_decode_kv_len`] share it, so a retargeted graph equals a rebuilt one.
+fn set_attention(ops: [&mut Op; 3], heads: (u32, u32, u64), phase: Phase, batch: u64) {
+    let [score, softmax, value] = ops;
+    let (heads, kv_heads, head_dim) = heads;
+    let q_dim = u64::from(heads) * head_dim;
+    let kv_dim = u64::from(kv_heads) * head_dim;
+    let rows = mul(&[phase.tokens_per_sequence(), batch]);
+    let (queries, kv_len, cached) = match phase {
+        Phase::Prefill { tokens } => (tokens, tokens, 0),
+        Phase::Decode { kv_len } => (1, kv_len, kv_len.saturating_sub(1)),
+    };
+    let attended = phase.attended_positions();
+    let attention_macs = mul(&[batch, q_dim, attended]);
+    let probabilities = mul(&[batch, u64::from(heads), attended]);
+    // The newest positions' K and V are on chip (just computed); only the cache is read.
+    let cache_read = mul(&[batch, cached, kv_dim]);
+    let new_kv = mul(&[rows, kv_dim]);
+
+    score.kind = OpKind::AttentionScore {
+        heads,
+        kv_heads,
+        head_dim,
+        queries,
+        kv_len,
+    };
+    score.macs = attention_macs;
+    score.act_read_elements = mul(&[rows, q_dim]).saturating_add(new_kv);
+    score.act_write_elements = probabilities;
+    score.kv_read_elements = cache_read;
+
+    softmax.act_read_elements = probabilities;
+    softmax.act_write_elements = probabilities;
+
+    value.kind = OpKind::AttentionValue {
+        heads,
+        kv_heads,
+        head_dim,
+        queries,
+        kv_len,
+    };
+    value.macs = attention_macs;
+    value.act_read_elements = probabilities.saturating_add(new_kv);
+    value.act_write_elements = mul(&[rows, q_dim]);
+    value.kv_read_elements = cache_read;
+}
+
+impl DecoderGraph {
+    /// Turns a decode-step graph into the graph of the decode step at `kv_len`, in place: only
+    /// the attention ops depend on the KV length, so this is what [`build_graph`] would return
+    /// for `Phase::Decode { kv_len }`, without rebuilding (or re-naming) the other ops. Returns
+    /// false, changing nothing, for a prefill graph.
+    pub fn set_decode_kv_len(&mut self, kv_len: u64) -> bool {
+        if !matches!(self.phase, Phase::Decode { .. }) {
+            return false;
+        }
+        let phase = Phase::Decode { kv_len };
+        self.phase = phase;
+        let batch = self.batch;
+        let ops = self.graph.node_weights_mut();
+        // Nodes are added in execution order: score, softmax, value, consecutively.
+        let mut pending: Option<(u32, u32, u64)> = None;
+        let mut trio: Vec<&mut Op> = Vec::with_capacity(3);
+        for op in ops {
+            match op.kind {
+                OpKind::AttentionScore {
+                    heads,
+                    kv_heads,
+                    head_dim,
+                    ..
+                } => {
+                    trio.clear();
+                    pending = Some((heads, kv_heads, head_dim));
+                    trio.push(op);
+                }
+                OpKind::Softmax if trio.len() == 1 => trio.push(op),
+                OpKind::AttentionValue { .. } if trio.len() == 2 => {
+                    trio.push(op);
+                    if let (Some(h), [score, softmax, value]) = (pending, &mut trio[..]) {
+                        set_attention([score, softmax, value], h, phase, batch);
+                    }
+                    trio.clear();
+                    pending = None;
+                }
+                _ => {
+                    trio.clear();
+                    pending = None;
+                }
+            }
+        }
+        true
     }
 }
 
@@ -253,5 +310,47 @@ pub fn build_graph(card: &ModelCard, phase: Phase, batch: u64) -> DecoderGraph {
         graph: b.graph,
         phase,
         batch,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{shipped, shipped_names};
+
+    fn edges(g: &DecoderGraph) -> Vec<(usize, usize)> {
+        g.graph
+            .raw_edges()
+            .iter()
+            .map(|e| (e.source().index(), e.target().index()))
+            .collect()
+    }
+
+    #[test]
+    fn a_retargeted_decode_graph_equals_a_rebuilt_one() {
+        for name in shipped_names() {
+            let card = shipped(name).unwrap();
+            for batch in [1, 3] {
+                let mut g = build_graph(&card, Phase::Decode { kv_len: 7 }, batch);
+                for kv_len in [1, 2, 129, 255, 4096, 7] {
+                    assert!(g.set_decode_kv_len(kv_len));
+                    let fresh = build_graph(&card, Phase::Decode { kv_len }, batch);
+                    assert_eq!(g.phase, fresh.phase);
+                    let (a, b) = (g.ops_in_order(), fresh.ops_in_order());
+                    assert_eq!(a, b, "{name} batch {batch} kv_len {kv_len}");
+                    assert_eq!(edges(&g), edges(&fresh));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_prefill_graph_is_not_retargeted() {
+        let card = shipped("smollm2-135m").unwrap();
+        let mut g = build_graph(&card, Phase::Prefill { tokens: 4 }, 1);
+        let before = g.ops_in_order().into_iter().cloned().collect::<Vec<_>>();
+        assert!(!g.set_decode_kv_len(9));
+        let after = g.ops_in_order().into_iter().cloned().collect::<Vec<_>>();
+        assert_eq!(before, after);
     }
 }
