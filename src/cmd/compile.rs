@@ -5,39 +5,30 @@
 //! are real.
 
 use super::bad_input;
-use clap::{Args, ValueEnum};
+use super::args::{HardwareArgs, Weights};
+use clap::Args;
 use mappings::{
     analytic_phase, strategy_by_name, AnalyticPhase, CompileContext, MappingError, MappingPlan,
     MappingStrategy, DEFAULT_STRATEGY,
 };
 use serde_json::json;
-use sim::config::{load_config, HardwareConfig, HardwareKind, DEFAULT_PRESET};
+use sim::config::{HardwareConfig, HardwareKind};
 use std::fmt::Write as _;
 use workloads::{build_graph, load_model, ModelCard, Phase};
-
-#[derive(Clone, Copy, ValueEnum)]
-pub enum WeightPrecision {
-    Int4,
-    Int8,
-}
 
 #[derive(Args)]
 pub struct CompileArgs {
     /// A shipped model name, a card (.toml) or a Hugging Face config.json.
     #[arg(long)]
     pub model: String,
-    /// Hardware preset or TOML file.
-    #[arg(long, default_value = DEFAULT_PRESET)]
-    pub config: String,
-    /// Override one key, e.g. `--set chip.tiles=8` (repeatable; applied in order).
-    #[arg(long = "set", value_name = "KEY.PATH=VALUE")]
-    pub set: Vec<String>,
+    #[command(flatten)]
+    pub hardware: HardwareArgs,
     /// Mapping strategy: balanced-pipeline, sequential, double-buffered or resident.
     #[arg(long, default_value = DEFAULT_STRATEGY)]
     pub mapping: String,
     /// Weight precision (sets macro.weight_bits).
     #[arg(long, value_enum)]
-    pub weights: Option<WeightPrecision>,
+    pub weights: Option<Weights>,
     /// Prompt tokens (the prefill).
     #[arg(long, default_value_t = 128)]
     pub prompt: u64,
@@ -116,15 +107,12 @@ fn validate(args: &CompileArgs, card: &ModelCard) -> anyhow::Result<u64> {
 pub fn run(args: CompileArgs) -> anyhow::Result<()> {
     let card = load_model(&args.model).map_err(bad_input)?;
     let strategy = strategy_by_name(&args.mapping).map_err(bad_input)?;
-    let mut overrides = args.set.clone();
-    if let Some(w) = args.weights {
-        let bits = match w {
-            WeightPrecision::Int4 => 4,
-            WeightPrecision::Int8 => 8,
-        };
-        overrides.push(format!("macro.weight_bits={bits}"));
-    }
-    let cfg = load_config(&args.config, &overrides).map_err(bad_input)?;
+    let extra: Vec<String> = args
+        .weights
+        .map(|w| format!("macro.weight_bits={}", w.bits()))
+        .into_iter()
+        .collect();
+    let cfg = args.hardware.load_with(&extra)?;
     let kv = validate(&args, &card)?;
     let prefill = Phase::Prefill {
         tokens: args.prompt,

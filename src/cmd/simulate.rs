@@ -1,40 +1,23 @@
 //! `cimsim simulate`: one model on one hardware configuration — prefill, then decode — with a
 //! summary and breakdown tables, or JSON, CSV and a Chrome trace.
 
+pub use super::args::{FidelityArg, Weights};
+use super::args::HardwareArgs;
 use super::{bad_input, write_atomic};
 use anyhow::Context;
-use cimsim::run::{simulate, RunError, RunFidelity, RunOptions};
-use clap::{Args, ValueEnum};
+use cimsim::run::{simulate, RunError, RunOptions};
+use clap::Args;
 use reports::{chrome_trace_json, CsvExporter, Exporter, RunRecord};
-use sim::config::{load_config, DEFAULT_PRESET};
 use std::path::PathBuf;
 use workloads::load_model;
-
-#[derive(Clone, Copy, ValueEnum)]
-pub enum Weights {
-    Int4,
-    Int8,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-pub enum FidelityArg {
-    /// Event-driven, DRAM command by command.
-    Cycle,
-    /// Closed-form per-op bounds (fast screening).
-    Analytic,
-}
 
 #[derive(Args)]
 pub struct SimulateArgs {
     /// A shipped model name, a card (.toml) or a Hugging Face config.json.
     #[arg(long)]
     pub model: String,
-    /// Hardware preset or TOML file.
-    #[arg(long, default_value = DEFAULT_PRESET)]
-    pub config: String,
-    /// Override one configuration key, e.g. `--set chip.tiles=8` (repeatable).
-    #[arg(long = "set", value_name = "KEY.PATH=VALUE")]
-    pub set: Vec<String>,
+    #[command(flatten)]
+    pub hardware: HardwareArgs,
     /// Prompt tokens (prefill).
     #[arg(long, default_value_t = 128)]
     pub prompt: u64,
@@ -69,24 +52,18 @@ pub struct SimulateArgs {
 
 pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
     let card = load_model(&args.model).map_err(bad_input)?;
-    let cfg = load_config(&args.config, &args.set).map_err(bad_input)?;
+    let cfg = args.hardware.load()?;
     let opts = RunOptions {
         prompt_tokens: args.prompt,
         generate_tokens: args.generate,
         batch: args.batch,
-        weight_bits: match args.weights {
-            Weights::Int4 => 4,
-            Weights::Int8 => 8,
-        },
+        weight_bits: args.weights.bits(),
         mapping: args.mapping.clone(),
-        fidelity: match args.fidelity {
-            FidelityArg::Cycle => RunFidelity::Cycle,
-            FidelityArg::Analytic => RunFidelity::Analytic,
-        },
+        fidelity: args.fidelity.to_run(),
         exact: args.exact,
         record_timeline: args.trace.is_some(),
     };
-    let out = simulate(&card, &cfg, &args.config, &opts).map_err(|e| match e {
+    let out = simulate(&card, &cfg, &args.hardware.config, &opts).map_err(|e| match e {
         RunError::BadInput(m) => bad_input(m),
         RunError::Internal(m) => anyhow::anyhow!(m),
     })?;
