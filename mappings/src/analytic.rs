@@ -8,16 +8,17 @@
 //! ready time of each op:
 //! - `sequential`: nothing overlaps, so the phase is the sum of every op's load, write, compute
 //!   and vector time;
-//! - pipelined plans: a streamed op's DRAM reads start when DRAM is free (and at most one batch
-//!   per group ahead of the macros), its macro work ends at the latest of three bounds — the
-//!   macros' own throughput `(W + C) / S`, the last batch arriving from DRAM plus its write and
-//!   compute, and the op's input arriving plus the compute (and the writes that could not be
-//!   prefetched). That is "max of the stage times plus fill and drain", op by op, so stalls at
-//!   op boundaries are kept.
+//! - pipelined plans: a streamed op's batches go through the closed-form flow line of
+//!   `pipeline.rs` — DRAM reads running ahead of the writes by what the global buffer holds,
+//!   writes on the groups' ports (overlapping the computes under ping-pong), computes once the
+//!   input is ready — with the couplings to earlier ops' batches kept, so a stall at an op
+//!   boundary (attention on the vector unit, a norm) holds back exactly the writes and reads
+//!   the weight copies and the buffer cannot absorb.
 
 use crate::hw::HwNumbers;
 use crate::layout::{bytes_of, BIAS_BITS};
 use crate::lower::{merge_factor, vector_work};
+use crate::pipeline::{Pipeline, StreamedOp};
 use crate::strategy::{CompileContext, MappingPlan, MappingStrategy};
 use crate::tiling::MatrixTiling;
 use crate::MappingError;
@@ -107,7 +108,8 @@ fn bound_of(dram: f64, write: f64, compute: f64, vector: f64) -> Bound {
 #[derive(Default)]
 struct Clock {
     dram: f64,
-    macros: f64,
+    /// When the streaming groups' computes issued so far have finished.
+    compute: f64,
     vector: f64,
     interconnect: f64,
 }
@@ -140,7 +142,13 @@ struct Eval<'a> {
     batch: u64,
     dram_pj_per_bit: f64,
     serial: bool,
+    /// `macro.ping_pong`: writes go to the groups' write ports (see `lower.rs`).
+    ping_pong: bool,
+    /// Global-buffer bytes that stage streamed weights between DRAM and the macros.
+    staging_bytes: u64,
     clock: Clock,
+    /// The streamed-weight pipeline (reads, writes, computes of every batch so far).
+    pipeline: Pipeline,
     /// End of the last task, for serial plans.
     serial_end: f64,
     t: Totals,
@@ -419,18 +427,26 @@ impl Eval<'_> {
                 self.dram(bytes, false, 0.0);
                 self.run_private(tr_end, write + compute)
             } else {
-                let n = n_b.max(1) as f64;
-                let (d_b, u_b) = (self.hw.dram_s(bytes) / n, (write + compute) / n);
-                let d_start = self.clock.dram.max(self.clock.macros - u_b);
-                let d_end = self.dram(bytes, false, d_start);
-                let m_start = self.clock.macros.max(d_start + d_b);
-                let prefetched = n_b.min(u64::from(s.groups)) as f64;
-                let macro_bound = m_start + (write + compute) / par;
-                let dram_bound = d_end + u_b;
-                let data_bound = tr_end + compute / par + write * ((n - prefetched) / n) / par;
-                let end = macro_bound.max(dram_bound).max(data_bound);
-                self.clock.macros = end;
-                end
+                let n = n_b.max(1);
+                let batch_bytes = bytes.div_ceil(n).max(1);
+                let op = StreamedOp {
+                    n,
+                    groups: u64::from(s.groups),
+                    dram_s: self.hw.dram_s(bytes) / n as f64,
+                    write_s: write / n as f64,
+                    compute_s: compute / n as f64,
+                    latency_s: self.hw.dram_latency_s,
+                    buffered: (self.staging_bytes / batch_bytes).max(1),
+                    copies: if self.ping_pong { 2 } else { 1 },
+                    ready: tr_end,
+                };
+                let dram_free = self.clock.dram;
+                // Costs and energy of the reads; their timing is the pipeline's.
+                self.dram(bytes, false, dram_free);
+                let e = self.pipeline.op(&op, dram_free);
+                self.clock.dram = e.dram_end;
+                self.clock.compute = self.clock.compute.max(e.compute_end);
+                e.compute_end
             }
         };
         let mut end = end;
@@ -472,10 +488,13 @@ pub fn analytic_phase(
         dram_pj_per_bit: hw.dram_pj_per_bit,
         hw,
         serial: plan.stream.is_some_and(|s| s.serial),
+        ping_pong: ctx.cfg.cim_macro.ping_pong,
+        staging_bytes: ctx.cfg.chip.global_buffer.capacity_kib.saturating_mul(1024),
         plan,
         merge,
         batch: graph.batch,
         clock: Clock::default(),
+        pipeline: Pipeline::default(),
         serial_end: 0.0,
         t: Totals {
             energy: [0.0; 6],
@@ -512,7 +531,7 @@ pub fn analytic_phase(
         .copied()
         .fold(ev.serial_end, f64::max)
         .max(c.dram)
-        .max(c.macros)
+        .max(c.compute)
         .max(c.vector)
         .max(c.interconnect);
     let time_ps = (time_s * 1e12).round() as u64;

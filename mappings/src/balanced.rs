@@ -6,7 +6,8 @@
 //! stage write in parallel, so `t_w` is one full tile's write time) and compute it against the
 //! phase's vectors; DRAM needs `m x t_d` to stream the stage's next tiles (`t_d` = one tile's
 //! bytes at the sustained bandwidth). The stage is balanced when both take the same time:
-//! `m* = ceil((t_w + t_c) / t_d)`. Then streaming the next stage exactly covers the current
+//! `m* = ceil((t_w + t_c) / t_d)`; with `macro.ping_pong` a stage writes its next tiles while it
+//! computes, so its time is `max(t_w, t_c)` instead of the sum. Then streaming the next stage exactly covers the current
 //! stage's write and compute, and `S = floor(M / m*)` stages (at least 2, so there is always one
 //! stage to fill while another works) give `S - 1` stages of prefetch, which absorbs the stalls
 //! at op boundaries (norms, attention) where compute must wait for data. When DRAM is fast
@@ -30,8 +31,13 @@ pub(crate) fn balanced_stages(hw: &HwNumbers, macros: u64, vectors: u64) -> (u64
     let t_w = hw.write_s(hw.full_tile_bits());
     let t_c = hw.compute_s(1, vectors);
     let t_d = hw.dram_s(hw.full_tile_bits().div_ceil(8));
+    let busy = if hw.cim_macro.ping_pong {
+        t_w.max(t_c)
+    } else {
+        t_w + t_c
+    };
     let ideal = if t_d > 0.0 {
-        ((t_w + t_c) / t_d).ceil().clamp(1.0, 1e12) as u64
+        (busy / t_d).ceil().clamp(1.0, 1e12) as u64
     } else {
         macros
     };

@@ -23,6 +23,9 @@ pub struct HwNumbers {
     /// Fraction of peak the DRAM model sustains on a weight stream (see
     /// [`dram_streaming_efficiency`]).
     pub dram_efficiency: f64,
+    /// Time from issuing one read on an idle DRAM to its data, seconds (see
+    /// [`dram_unloaded_latency_s`]).
+    pub dram_latency_s: f64,
     /// DRAM energy per bit moved (`dram.energy_pj_per_bit`, else the IDD-model estimate).
     pub dram_pj_per_bit: f64,
     pub cim_macro: MacroConfig,
@@ -55,6 +58,7 @@ impl HwNumbers {
             activation_bits: ctx.activation_bits,
             dram_peak_bytes_per_s: spec.peak_bandwidth_gbps() * 1e9,
             dram_efficiency: dram_streaming_efficiency(&spec),
+            dram_latency_s: dram_unloaded_latency_s(&spec),
             dram_pj_per_bit,
             cim_macro,
         })
@@ -130,4 +134,34 @@ pub fn dram_streaming_efficiency(spec: &DramSpec) -> f64 {
         m.insert(key, efficiency);
     }
     efficiency
+}
+
+/// Time one read takes on an idle DRAM model (activate, CAS latency, burst), seconds. A
+/// pipeline whose reads wait for writes (a small staging buffer) pays it once per round trip.
+/// Measured once per distinct DRAM spec with `dram::run_trace`, as the engine measures it.
+pub fn dram_unloaded_latency_s(spec: &DramSpec) -> f64 {
+    static MEMO: OnceLock<Mutex<HashMap<String, f64>>> = OnceLock::new();
+    let key = format!("{spec:?}");
+    let memo = MEMO.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(&l) = memo.lock().ok().and_then(|m| m.get(&key).copied()).as_ref() {
+        return l;
+    }
+    let report = dram::run_trace(
+        spec,
+        &[dram::TraceRequest {
+            addr: 0,
+            is_write: false,
+            cycle: 0,
+        }],
+    );
+    let latency = report.cycles as f64 * report.tck_ns * 1e-9;
+    let latency = if latency.is_finite() {
+        latency.max(0.0)
+    } else {
+        0.0
+    };
+    if let Ok(mut m) = memo.lock() {
+        m.insert(key, latency);
+    }
+    latency
 }

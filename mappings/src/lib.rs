@@ -18,6 +18,7 @@ mod error;
 mod hw;
 pub mod layout;
 mod lower;
+mod pipeline;
 mod resident;
 mod roofline;
 mod sequential;

@@ -5,9 +5,14 @@
 //! Per op:
 //! - `Linear` / `LmHead`: an interconnect transfer of the input activations, then the tiles.
 //!   Streamed matrices go in batches (one group fill each): DRAM read of the batch's contiguous
-//!   bytes -> macro write -> macro compute. A batch's write waits for the compute that last used
-//!   its group (the ping-pong / stage-reuse constraint) and its DRAM read waits for the write
-//!   that last drained that group's staging slot, so at most one batch per group is in flight.
+//!   bytes -> macro write -> macro compute. DRAM reads land in the global buffer and run ahead
+//!   of the macro writes as far as it holds them: a read waits only for the writes that must
+//!   drain older batches to make room (`chip.global_buffer.capacity_kib`; at least one batch is
+//!   always allowed in flight). A batch's write waits for the compute that last used the weight
+//!   copy it overwrites: without `macro.ping_pong` the group has one copy, so that is the
+//!   group's previous compute and write and compute share the `MacroGroup` resource; with
+//!   ping-pong the write goes to the group's `MacroWritePort` and overwrites the copy of two
+//!   fills back, so it overlaps the compute of the previous fill.
 //!   Resident matrices compute on their own group; in the first phase they are read and written
 //!   first. Biases are read next to the matrix and added on the vector unit.
 //! - attention score / value: a DRAM read of the cached K (V) positions, unless the KV buffer
@@ -25,6 +30,7 @@ use crate::strategy::{CompileContext, MappingPlan, StreamPlan};
 use crate::tiling::{MatrixTiling, TileShape};
 use crate::MappingError;
 use sim::program::{DataClass, Program, Resource, TaskId, TaskKind, VectorOp};
+use std::collections::VecDeque;
 use workloads::{DecoderGraph, Op, OpKind, Phase};
 
 /// Streamed group fills per phase before consecutive fills of a group are merged into one
@@ -48,8 +54,16 @@ struct Lowerer<'a> {
     batch_tiles: u64,
     merge: u64,
     next_batch: u64,
+    /// Per streaming group: the compute of its last fill and of the fill before that.
     last_compute: Vec<Option<TaskId>>,
-    last_write: Vec<Option<TaskId>>,
+    prev_compute: Vec<Option<TaskId>>,
+    /// Writes go to the groups' write ports, into the shadow weight copy.
+    ping_pong: bool,
+    /// Batches read into the global buffer whose macro write has not been waited for yet:
+    /// (write task, bytes), oldest first, and their total bytes.
+    staged: VecDeque<(TaskId, u64)>,
+    staged_bytes: u64,
+    staging_capacity_bytes: u64,
 }
 
 impl Lowerer<'_> {
@@ -240,6 +254,23 @@ impl Lowerer<'_> {
         ))
     }
 
+    /// The writes a DRAM read of `bytes` must wait for: the oldest staged batches until the new
+    /// one fits the global buffer (or nothing is staged any more).
+    fn make_room(&mut self, bytes: u64) -> Vec<TaskId> {
+        let mut deps = Vec::new();
+        while self.staged_bytes.saturating_add(bytes) > self.staging_capacity_bytes {
+            let Some((write, b)) = self.staged.pop_front() else {
+                break;
+            };
+            self.staged_bytes -= b;
+            deps.push(write);
+        }
+        // Writes drain in program order per port, but ports run in parallel: waiting for every
+        // popped write is what frees their bytes. Only the newest of one port matters, but the
+        // list is short.
+        deps
+    }
+
     fn region(&self, op: &Op, in_f: u64, out_f: u64) -> Result<MatrixRegion, MappingError> {
         let region = self
             .layout
@@ -364,28 +395,40 @@ impl Lowerer<'_> {
                 let after = tiling.weights_before(end);
                 let byte_start = (before * wb).div_ceil(8);
                 let byte_end = (after * wb).div_ceil(8);
-                let read_deps: Vec<TaskId> = self.last_write[g].into_iter().collect();
+                let bytes = byte_end - byte_start;
+                let read_deps = self.make_room(bytes);
                 let read = self.dram_read(
                     region.addr + byte_start,
-                    byte_end - byte_start,
+                    bytes,
                     DataClass::Weights,
                     &read_deps,
                     label,
                     op,
                 );
-                let write_deps: Vec<TaskId> =
-                    std::iter::once(read).chain(self.last_compute[g]).collect();
+                // The copy this write overwrites was last computed on one fill back (a single
+                // copy) or two fills back (ping-pong).
+                let (port, overwritten) = if self.ping_pong {
+                    (
+                        Resource::MacroWritePort(stream.first_group + g as u32),
+                        self.prev_compute[g],
+                    )
+                } else {
+                    (group, self.last_compute[g])
+                };
+                let write_deps: Vec<TaskId> = std::iter::once(read).chain(overwritten).collect();
                 let macros = macros as u32;
                 let write = self.push(
                     TaskKind::MacroWrite {
                         macros,
                         bits: (after - before) * wb,
                     },
-                    group,
+                    port,
                     &write_deps,
                     label,
                     op.layer,
                 );
+                self.staged.push_back((write, bytes));
+                self.staged_bytes += bytes;
                 let compute = self.push(
                     TaskKind::MacroCompute {
                         macros,
@@ -398,7 +441,7 @@ impl Lowerer<'_> {
                     label,
                     op.layer,
                 );
-                self.last_write[g] = Some(write);
+                self.prev_compute[g] = self.last_compute[g];
                 self.last_compute[g] = Some(compute);
                 used[g] = true;
                 start = end;
@@ -488,7 +531,11 @@ pub(crate) fn lower(
         merge,
         next_batch: 0,
         last_compute: vec![None; groups],
-        last_write: vec![None; groups],
+        prev_compute: vec![None; groups],
+        ping_pong: ctx.cfg.cim_macro.ping_pong && !plan.stream.is_some_and(|s| s.serial),
+        staged: VecDeque::new(),
+        staged_bytes: 0,
+        staging_capacity_bytes: ctx.cfg.chip.global_buffer.capacity_kib.saturating_mul(1024),
     };
     let mut ready: Vec<Vec<TaskId>> = vec![Vec::new(); graph.graph.node_count()];
     // A layer's KV append is emitted when the layer ends: DRAM tasks run in program order, so a

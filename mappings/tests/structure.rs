@@ -117,13 +117,30 @@ fn smollm_q_proj_tiles_by_hand() {
 #[test]
 fn dependencies_point_backwards_and_groups_are_reused_only_after_their_compute() {
     let card = shipped("qwen2.5-0.5b").expect("card");
-    for strategy in strategy_names() {
+    for (strategy, ping_pong) in strategy_names()
+        .iter()
+        .flat_map(|s| [(s, true), (s, false)])
+    {
+        let mut cfg = preset();
+        cfg.cim_macro.ping_pong = ping_pong;
         for (phase, first) in [
             (Phase::Prefill { tokens: 3 }, true),
             (Phase::Decode { kv_len: 5 }, false),
         ] {
-            let p = compile(&card, &preset(), phase, first, strategy).expect("compiles");
-            let mut last_compute: std::collections::HashMap<Resource, TaskId> = Default::default();
+            let p = compile(&card, &cfg, phase, first, strategy).expect("compiles");
+            let ports = p
+                .tasks
+                .iter()
+                .any(|t| matches!(t.resource, Resource::MacroWritePort(_)));
+            assert_eq!(
+                ports,
+                ping_pong && *strategy != "sequential",
+                "{strategy}: write ports used iff ping-pong (and not sequential)"
+            );
+            // Per group, its computes so far: a write into a single-copy group must wait for the
+            // last one; a write on a ping-pong write port for the one two fills back (the copy
+            // it overwrites), and never for the last one (that would serialise the copies).
+            let mut computes: std::collections::HashMap<u32, Vec<TaskId>> = Default::default();
             for (i, t) in p.tasks.iter().enumerate() {
                 let id = i as TaskId;
                 let deps = p.deps_of(id);
@@ -131,17 +148,33 @@ fn dependencies_point_backwards_and_groups_are_reused_only_after_their_compute()
                     deps.iter().all(|&d| d < id),
                     "{strategy}: task {id} depends forward"
                 );
-                match t.kind {
-                    TaskKind::MacroWrite { .. } => {
-                        if let Some(&c) = last_compute.get(&t.resource) {
+                match (&t.kind, t.resource) {
+                    (TaskKind::MacroWrite { .. }, Resource::MacroGroup(g)) => {
+                        if let Some(&c) = computes.get(&g).and_then(|v| v.last()) {
                             assert!(
                                 deps.contains(&c),
                                 "{strategy}: write {id} overwrites weights compute {c} still uses"
                             );
                         }
                     }
-                    TaskKind::MacroCompute { .. } => {
-                        last_compute.insert(t.resource, id);
+                    (TaskKind::MacroWrite { .. }, Resource::MacroWritePort(g)) => {
+                        let v = computes.get(&g).cloned().unwrap_or_default();
+                        if v.len() >= 2 {
+                            let c = v[v.len() - 2];
+                            assert!(
+                                deps.contains(&c),
+                                "{strategy}: write {id} overwrites the copy compute {c} uses"
+                            );
+                        }
+                        if let Some(last) = v.last() {
+                            assert!(
+                                !deps.contains(last),
+                                "{strategy}: write {id} not overlapped"
+                            );
+                        }
+                    }
+                    (TaskKind::MacroCompute { .. }, Resource::MacroGroup(g)) => {
+                        computes.entry(g).or_default().push(id);
                     }
                     _ => {}
                 }
