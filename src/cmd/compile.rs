@@ -89,6 +89,7 @@ fn validate(args: &CompileArgs, card: &ModelCard) -> anyhow::Result<u64> {
     if args.batch == 0 {
         return Err(bad_input("--batch must be at least 1 sequence"));
     }
+    cimsim::run::check_program_size(args.prompt, args.batch).map_err(bad_input)?;
     let kv = args.kv.unwrap_or(args.prompt.saturating_add(1));
     if kv == 0 {
         return Err(bad_input("--kv must be at least 1 position"));

@@ -9,10 +9,15 @@
 
 mod cycle;
 mod figures;
+mod limits;
 
 use cycle::run_cycle;
 pub use cycle::{program_counts, sampled_steps, SAMPLED_DECODE_STEPS, SAMPLED_VOCAB};
 use figures::PhaseFigures;
+pub use limits::{
+    check_cycle_cost, check_program_size, check_run_scale, MAX_CYCLE_EVENTS, MAX_GENERATE_TOKENS,
+    MAX_PROGRAM_TOKEN_ROWS, MAX_RUN_MACS,
+};
 use mappings::{analytic_phase, strategy_by_name, CompileContext, MappingStrategy};
 use reports::{RunRecord, TraceEvent};
 use sim::config::{HardwareConfig, HardwareKind};
@@ -123,6 +128,7 @@ pub fn simulate(
     opts: &RunOptions,
 ) -> Result<RunOutput, RunError> {
     let workload = check_workload(card, opts)?;
+    check_run_scale(card, &workload)?;
     let mut cfg = cfg.clone();
     cfg.cim_macro.weight_bits = opts.weight_bits;
     cfg.validate()
@@ -140,6 +146,7 @@ pub fn simulate(
         let (p, d) = run_analytic(card, &cfg, &workload, strategy.as_ref())?;
         (p, d, Vec::new())
     } else {
+        check_cycle_cost(card, &cfg, &workload, strategy.as_ref(), opts.exact)?;
         run_cycle(card, &cfg, &workload, strategy.as_ref(), opts)?
     };
 
