@@ -66,7 +66,7 @@ fn configs_lists_every_preset_with_its_figures() {
         .lines()
         .find(|l| l.starts_with("edgecim-65nm "))
         .unwrap_or_else(|| panic!("no default row:\n{out}"));
-    assert!(default_line.contains("16 (4x4)"), "{default_line}");
+    assert!(default_line.contains("32 (8x4)"), "{default_line}");
     assert!(default_line.contains("256x256 INT4"), "{default_line}");
     assert!(default_line.contains("200 MHz"), "{default_line}");
     assert!(default_line.contains("102.4 GB/s"), "{default_line}");
@@ -206,8 +206,8 @@ fn unknown_key_rejected() {
 #[test]
 fn wrong_type_rejected() {
     rejects_edit(
-        "tiles = 4",
-        "tiles = \"four\"",
+        "tiles = 8",
+        "tiles = \"eight\"",
         &["chip.tiles", "wrong type", "integer"],
     );
     rejects_set("macro.ping_pong=maybe", &["macro.ping_pong", "boolean"]);
