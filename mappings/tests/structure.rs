@@ -60,13 +60,16 @@ fn tasks_of<'a>(p: &'a Program, label: &str) -> Vec<(TaskId, &'a TaskKind)> {
 #[test]
 fn smollm_q_proj_tiles_by_hand() {
     // q_proj is 576 x 576; tiles are 256 rows x (256 / 4) = 64 outputs: 3 row blocks (256, 256,
-    // 64) x 9 column blocks = 27 tiles. Sequential puts all 16 macros in one group: batches of
-    // 16 and 11 tiles. The first 16 tiles are 5 whole column blocks (5 x 576 x 64 weights) plus
-    // one 256 x 64 tile = 200704 weights; the rest is 331776 - 200704 = 131072.
+    // 64) x 9 column blocks = 27 tiles. On 16 macros (4 tiles x 4), sequential puts all of them
+    // in one group: batches of 16 and 11 tiles. The first 16 tiles are 5 whole column blocks
+    // (5 x 576 x 64 weights) plus one 256 x 64 tile = 200704 weights; the rest is
+    // 331776 - 200704 = 131072.
     let card = shipped("smollm2-135m").expect("card");
+    let mut cfg = preset();
+    cfg.chip.tiles = 4;
     let p = compile(
         &card,
-        &preset(),
+        &cfg,
         Phase::Decode { kv_len: 4 },
         false,
         "sequential",
