@@ -1,5 +1,6 @@
 //! cimsim as a library: the orchestration of whole runs (`run`) that the CLI and the explorer
 //! share. The work itself lives in the `workloads`, `sim`, `mappings` and `reports` crates.
 
+pub mod bench;
 pub mod explore;
 pub mod run;

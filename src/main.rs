@@ -44,6 +44,8 @@ enum Command {
     Sweep(cmd::sweep::SweepArgs),
     /// Join the outputs of sweep shards and recompute the Pareto fronts.
     Merge(cmd::merge::MergeArgs),
+    /// Time the performance scenarios (simulate, DRAM, sweeps, memory, scaling) and print a table.
+    Bench(cmd::bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -59,6 +61,7 @@ fn main() -> ExitCode {
         Command::Plot(c) => cmd::plot::run(c),
         Command::Sweep(args) => cmd::sweep::run(args),
         Command::Merge(args) => cmd::merge::run(args),
+        Command::Bench(args) => cmd::bench::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,6 +1,7 @@
 //! One module per subcommand. Shared helpers: the bad-input marker that selects exit code 2, and
 //! atomic output writing (temporary file + rename, so a failed run never leaves half a file).
 
+pub mod bench;
 pub mod args;
 pub mod compile;
 pub mod config;
