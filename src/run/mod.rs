@@ -293,26 +293,54 @@ fn peak_macs_per_s(cfg: &HardwareConfig) -> (f64, f64) {
 
 /// MACs of the attention score and value products over the run (they run on the vector unit).
 fn attention_macs(card: &ModelCard, w: &Workload) -> u64 {
-    let phases = std::iter::once(Phase::Prefill {
-        tokens: w.prompt_tokens,
-    })
-    .chain(decode_kv_lens(w).map(|l| Phase::Decode { kv_len: l }));
-    phases
-        .map(|p| {
-            build_graph(card, p, w.batch)
-                .ops_in_order()
-                .iter()
-                .filter(|op| {
-                    matches!(
-                        op.kind,
-                        workloads::OpKind::AttentionScore { .. }
-                            | workloads::OpKind::AttentionValue { .. }
-                    )
-                })
-                .map(|op| op.macs)
-                .sum::<u64>()
-        })
-        .sum()
+    let of = |g: &workloads::DecoderGraph| -> u64 {
+        g.graph
+            .node_weights()
+            .filter(|op| {
+                matches!(
+                    op.kind,
+                    workloads::OpKind::AttentionScore { .. }
+                        | workloads::OpKind::AttentionValue { .. }
+                )
+            })
+            .map(|op| op.macs)
+            .sum()
+    };
+    let prefill = build_graph(
+        card,
+        Phase::Prefill {
+            tokens: w.prompt_tokens,
+        },
+        w.batch,
+    );
+    let mut total = of(&prefill);
+    let Ok(()) = for_each_decode_graph(card, w, |g| {
+        total += of(g);
+        Ok::<(), std::convert::Infallible>(())
+    });
+    total
+}
+
+/// Calls `f` with the graph of every decode step in order. One graph is built and retargeted
+/// from step to step (`DecoderGraph::set_decode_kv_len`, equal to a rebuilt graph), so the op
+/// names are formatted once per run, not once per step.
+pub(crate) fn for_each_decode_graph<E>(
+    card: &ModelCard,
+    w: &Workload,
+    mut f: impl FnMut(&workloads::DecoderGraph) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut graph: Option<workloads::DecoderGraph> = None;
+    for kv_len in decode_kv_lens(w) {
+        let g = match graph.as_mut() {
+            Some(g) => {
+                g.set_decode_kv_len(kv_len);
+                g
+            }
+            None => graph.insert(build_graph(card, Phase::Decode { kv_len }, w.batch)),
+        };
+        f(g)?;
+    }
+    Ok(())
 }
 
 fn run_analytic(
@@ -321,11 +349,10 @@ fn run_analytic(
     w: &Workload,
     strategy: &dyn MappingStrategy,
 ) -> Result<(PhaseFigures, Vec<PhaseFigures>), RunError> {
-    let phase = |p: Phase, first: bool| -> Result<PhaseFigures, RunError> {
-        let graph = build_graph(card, p, w.batch);
+    let phase = |graph: &workloads::DecoderGraph, first: bool| -> Result<PhaseFigures, RunError> {
         let ctx = CompileContext::new(cfg, card, first);
-        let a = analytic_phase(&graph, &ctx, strategy)
-            .map_err(|e| RunError::BadInput(e.to_string()))?;
+        let a =
+            analytic_phase(graph, &ctx, strategy).map_err(|e| RunError::BadInput(e.to_string()))?;
         Ok(PhaseFigures {
             time_s: a.time_s,
             energy_pj: a.energy_pj,
@@ -338,15 +365,20 @@ fn run_analytic(
             ..PhaseFigures::default()
         })
     };
-    let prefill = phase(
+    let prefill_graph = build_graph(
+        card,
         Phase::Prefill {
             tokens: w.prompt_tokens,
         },
-        true,
-    )?;
-    let decode = decode_kv_lens(w)
-        .map(|l| phase(Phase::Decode { kv_len: l }, false))
-        .collect::<Result<Vec<_>, _>>()?;
+        w.batch,
+    );
+    let prefill = phase(&prefill_graph, true)?;
+    drop(prefill_graph);
+    let mut decode = Vec::with_capacity(w.generate_tokens.saturating_sub(1) as usize);
+    for_each_decode_graph(card, w, |g| {
+        decode.push(phase(g, false)?);
+        Ok(())
+    })?;
     Ok((prefill, decode))
 }
 
