@@ -11,9 +11,7 @@
 //! default mapping):
 //! - decode tokens/s within 10% (seen: -0.1% to +2.3%);
 //! - time to first token within 25% (seen: -14% to +21%; the analytic prefill is the weaker
-//!   half: it misses the row misses of the scattered embedding lookups, the read/write
-//!   turnarounds of the prefill's KV-cache appends, and it treats a stage's partly filled
-//!   last fill as a whole one).
+//!   half, see the README section "Fidelity: analytic vs cycle").
 
 use cimsim::run::{simulate, RunFidelity, RunOptions};
 use reports::RunRecord;
