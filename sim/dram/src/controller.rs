@@ -36,6 +36,8 @@ struct Request {
     tag: u64,
     added: u64,
     loc: Location,
+    /// Command queue the request goes to (decoded once, on arrival).
+    queue: u32,
     is_write: bool,
 }
 
@@ -75,6 +77,8 @@ pub(crate) struct Controller {
     cmd_queued: usize,
     /// Bit q set when command queue q (q < 64) is not empty.
     nonempty: u64,
+    /// Bit q set when command queue q (q < 64) is full; with more than 64 queues, unused.
+    full: u64,
     /// Per command queue, a cycle before which none of its entries can issue. Timing limits
     /// only grow as commands issue, so this stays a valid bound until the queue's contents or
     /// its bank's state change, which reset it to 0.
@@ -129,6 +133,7 @@ impl Controller {
             cmd_cap,
             cmd_queued: 0,
             nonempty: 0,
+            full: 0,
             queue_ready: vec![0; queues],
             queue_rank: (0..queues)
                 .map(|q| if per_bank { q / banks_per_rank } else { q } as u32)
@@ -158,18 +163,25 @@ impl Controller {
         tag: u64,
         cycle: u64,
     ) -> bool {
+        let len = if is_write {
+            self.write_q.len()
+        } else {
+            self.read_q.len()
+        };
+        if len >= self.trans_cap {
+            return false;
+        }
+        let queue = self.queue_index(&loc) as u32;
         let q = if is_write {
             &mut self.write_q
         } else {
             &mut self.read_q
         };
-        if q.len() >= self.trans_cap {
-            return false;
-        }
         q.push(Request {
             tag,
             added: cycle,
             loc,
+            queue,
             is_write,
         });
         self.wake_at = self.wake_at.min(cycle);
@@ -280,8 +292,11 @@ impl Controller {
                     s.row_hits += 1;
                 }
                 let req = self.cmd_queues[c.queue].remove(c.slot);
-                if self.cmd_queues[c.queue].is_empty() && c.queue < 64 {
-                    self.nonempty &= !(1u64 << c.queue);
+                if c.queue < 64 {
+                    self.full &= !(1u64 << c.queue);
+                    if self.cmd_queues[c.queue].is_empty() {
+                        self.nonempty &= !(1u64 << c.queue);
+                    }
                 }
                 self.cmd_queued -= 1;
                 if kind.is_read() {
@@ -353,14 +368,17 @@ impl Controller {
         } else {
             &self.read_q
         };
-        let mut found = None;
-        for (i, req) in q.iter().enumerate() {
-            let qi = self.queue_index(&req.loc);
-            if self.cmd_queues[qi].len() < self.cmd_cap {
-                found = Some((i, qi));
-                break;
-            }
-        }
+        // The oldest request whose command queue has room.
+        let found = if self.cmd_queues.len() <= 64 {
+            let full = self.full;
+            q.iter()
+                .position(|r| full & (1u64 << r.queue) == 0)
+                .map(|i| (i, q[i].queue as usize))
+        } else {
+            q.iter()
+                .position(|r| self.cmd_queues[r.queue as usize].len() < self.cmd_cap)
+                .map(|i| (i, q[i].queue as usize))
+        };
         if let Some((i, qi)) = found {
             let req = if draining {
                 self.write_draining -= 1;
@@ -371,6 +389,9 @@ impl Controller {
             self.cmd_queues[qi].push(req);
             if qi < 64 {
                 self.nonempty |= 1u64 << qi;
+                if self.cmd_queues[qi].len() >= self.cmd_cap {
+                    self.full |= 1u64 << qi;
+                }
             }
             self.cmd_queued += 1;
             self.queue_ready[qi] = 0;
