@@ -3,21 +3,26 @@
 //!
 //! Sampling (off with `exact`): a run of a large model is hundreds of millions of DRAM requests,
 //! so by default the engine simulates a few representative pieces and combines them linearly:
-//! - **layers**: decoder layers are identical, so a phase's time is `T(N) = T(1) + (N-1)·Δ`
-//!   where Δ = (T(5) - T(1)) / 4 is the cost of one more layer in steady state; the phase is
-//!   simulated with 1 and 5 layers (one layer's cost varies by a few percent with where refresh
-//!   and queue state fall, so Δ is averaged over four layers);
+//! - **layers**: decoder layers are identical, so a phase's time is `T(N) = T(k₁) + (N-k₁)·Δ`
+//!   where Δ = (T(k₂) - T(k₁)) / (k₂ - k₁) is the cost of one more layer in steady state; the
+//!   phase is simulated with k₁ = 1 and k₂ = 3 to 5 layers ([`sampled_layers`]: one layer's cost
+//!   varies by a few percent with where refresh and queue state fall, so Δ is averaged over
+//!   four small layers, or two large ones);
 //! - **vocabulary**: the LM head is one long stream of identical tiles, so its cost is linear in
-//!   the vocabulary; the 1-layer phase is also simulated with a wider LM head;
-//! - **decode steps**: steps differ only in their KV length, and their cost is linear in it; a
-//!   few steps (always the first and the last) are simulated and the rest interpolated.
+//!   the vocabulary; the 1-layer piece is also simulated with 4,096 more LM-head rows. That
+//!   extension does not depend on the KV length, so decode measures it once, at the first step;
+//! - **decode steps**: steps differ only in their KV length, and their cost is linear in it; the
+//!   first and the last step are simulated and the rest interpolated.
 //!
 //! Each sampled piece runs on a fresh engine (idle DRAM at time 0), so pieces are independent and
-//! deterministic. MACs and DRAM bytes are never sampled: every phase is compiled in full and its
-//! exact counts are used. The `resident` mapping is never layer-sampled, because which weights
-//! stay resident depends on the whole model. `tests/sampling.rs` holds sampling against `exact`.
+//! deterministic. MACs and DRAM bytes are never sampled: they are the exact counts of the full
+//! Programs — the prefill's, and every decode step's from the affine model of `step_counts.rs`
+//! (checked against compiled steps, falling back to compiling every step). The `resident`
+//! mapping is never layer-sampled, because which weights stay resident depends on the whole
+//! model. `tests/sampling.rs` holds sampling against `exact`.
 
 use super::figures::{Counts, PhaseFigures};
+use super::step_counts::{burst_span, AffineSteps};
 use super::{RunError, RunOptions};
 use mappings::{CompileContext, MappingStrategy};
 use reports::TraceEvent;
@@ -26,20 +31,39 @@ use sim::engine::{Engine, EngineOptions, Fidelity};
 use sim::program::{Program, TaskKind};
 use workloads::{build_graph, decode_kv_lens, ModelCard, Phase, Workload};
 
-/// Decode steps simulated when sampling (the rest are interpolated).
-pub const SAMPLED_DECODE_STEPS: usize = 3;
-/// LM-head rows simulated when sampling; the wider piece adds max(this, vocab / 4) rows.
+/// Decode steps simulated when sampling: the first and the last (the rest are interpolated).
+pub const SAMPLED_DECODE_STEPS: usize = 2;
+/// LM-head rows simulated when sampling; the wider piece adds as many again.
 pub const SAMPLED_VOCAB: u64 = 4096;
-/// Layer counts of the two layer pieces.
+/// Layer counts of the two layer pieces, at most: the second spans up to four layers more than
+/// the first, fewer when the layers are large (see [`sampled_layers`]).
 pub const SAMPLED_LAYERS: (u32, u32) = (1, 5);
+/// Layer weight bytes the second layer piece adds over the first, at least (it adds at least
+/// two layers and at most four).
+pub const SAMPLED_LAYER_BYTES: u64 = 12 << 20;
+
+/// The two layer pieces for `card` at `weight_bits`: one layer's cost varies by a few percent
+/// with where refreshes and queue states fall, so the per-layer cost is averaged over enough
+/// layers to hold [`SAMPLED_LAYER_BYTES`] of weights (small layers: four layers; large ones:
+/// two, where the variation is a smaller share of each layer).
+pub fn sampled_layers(card: &ModelCard, weight_bits: u32) -> (u32, u32) {
+    let (k1, k_max) = SAMPLED_LAYERS;
+    let layer_bytes = card
+        .layer_linear_weights()
+        .saturating_mul(u64::from(weight_bits))
+        / 8;
+    let extra = SAMPLED_LAYER_BYTES.div_ceil(layer_bytes.max(1));
+    let extra = extra.clamp(2, u64::from(k_max - k1)) as u32;
+    (k1, k1 + extra)
+}
 
 /// Which decode steps (indices into the step list) to simulate.
 pub fn sampled_steps(steps: usize, exact: bool) -> Vec<usize> {
-    if exact || steps <= SAMPLED_DECODE_STEPS {
+    let n = SAMPLED_DECODE_STEPS;
+    if exact || steps <= n {
         return (0..steps).collect();
     }
     let last = steps - 1;
-    let n = SAMPLED_DECODE_STEPS;
     let mut out: Vec<usize> = (0..n).map(|i| (i * last + (n - 1) / 2) / (n - 1)).collect();
     out.dedup();
     out
@@ -48,14 +72,7 @@ pub fn sampled_steps(steps: usize, exact: bool) -> Vec<usize> {
 /// Bursts a program moves: each DRAM task covers whole requests from floor(addr / req) to
 /// ceil((addr + bytes) / req), as the engine issues them.
 pub fn program_counts(p: &Program, request_bytes: u64) -> Counts {
-    let req = request_bytes.max(1);
-    let span = |addr: u64, bytes: u64| {
-        if bytes == 0 {
-            0
-        } else {
-            (addr.saturating_add(bytes).div_ceil(req) - addr / req) * req
-        }
-    };
+    let span = |addr: u64, bytes: u64| burst_span(addr, bytes, request_bytes);
     let mut c = Counts {
         macs: p.macs(),
         ..Counts::default()
@@ -146,41 +163,93 @@ impl Runner<'_> {
         Ok(fig)
     }
 
-    /// Timing and energy of one phase from 1- and 5-layer pieces (and a wider LM head).
-    fn sampled_phase(&self, phase: Phase) -> Result<PhaseFigures, RunError> {
+    /// How a phase is cut into pieces.
+    fn plan(&self) -> Plan {
         let n = self.card.num_layers;
         let v = self.card.vocab_size;
+        let k = sampled_layers(self.card, self.cfg.cim_macro.weight_bits);
         let v1 = v.min(SAMPLED_VOCAB);
-        let v2 = v.min(v1 + SAMPLED_VOCAB.max(v / 4));
-        let (k1, k2) = SAMPLED_LAYERS;
-        let layer_sampling = n > k2 + 1 && self.strategy.name() != "resident";
-        let mut none = Vec::new();
-        if !layer_sampling && v <= v2 {
-            let program = self.compile(self.card, phase)?;
-            return self.execute(&mut self.engine(false)?, &program, &mut none);
+        Plan {
+            layer_sampling: n > k.1 + 1 && self.strategy.name() != "resident",
+            layers: k,
+            v1,
+            v2: v.min(v1 + SAMPLED_VOCAB),
         }
-        let (layers_a, layers_b) = if layer_sampling { (k1, k2) } else { (n, n) };
-        let piece = |layers: u32, vocab: u64| -> Result<PhaseFigures, RunError> {
-            let program = self.compile(&truncated(self.card, layers, vocab), phase)?;
-            self.execute(&mut self.engine(false)?, &program, &mut Vec::new())
-        };
-        let a = piece(layers_a, v1)?;
-        let mut terms: Vec<(f64, PhaseFigures)> = vec![(1.0, a.clone())];
-        if layer_sampling {
-            let b = piece(layers_b, v1)?;
+    }
+
+    /// One piece: the phase of the model cut to `layers` layers and `vocab` LM-head rows, on a
+    /// fresh engine.
+    fn piece(&self, layers: u32, vocab: u64, phase: Phase) -> Result<PhaseFigures, RunError> {
+        let program = self.compile(&truncated(self.card, layers, vocab), phase)?;
+        self.execute(&mut self.engine(false)?, &program, &mut Vec::new())
+    }
+
+    /// The phase without its LM-head extension: the base piece `a` (first layers, `v1` rows),
+    /// plus, with layer sampling, the remaining layers at the per-layer cost measured between
+    /// the two layer pieces. Returns the terms and `a`.
+    fn layer_terms(
+        &self,
+        plan: &Plan,
+        phase: Phase,
+    ) -> Result<(Vec<(f64, PhaseFigures)>, PhaseFigures), RunError> {
+        let n = self.card.num_layers;
+        let (k1, k2) = plan.layers;
+        let first = if plan.layer_sampling { k1 } else { n };
+        let a = self.piece(first, plan.v1, phase)?;
+        let mut terms = vec![(1.0, a.clone())];
+        if plan.layer_sampling {
+            let b = self.piece(k2, plan.v1, phase)?;
             let extra = f64::from(n - k1) / f64::from(k2 - k1);
             terms.push((extra, b));
             terms.push((-extra, a.clone()));
         }
-        if v > v1 {
-            let c = piece(layers_a, v2)?;
-            let s = (v - v1) as f64 / (v2 - v1) as f64;
-            terms.push((s, c));
-            terms.push((-s, a));
-        }
-        let refs: Vec<(f64, &PhaseFigures)> = terms.iter().map(|(w, f)| (*w, f)).collect();
-        Ok(PhaseFigures::linear(&refs))
+        Ok((terms, a))
     }
+
+    /// The LM-head rows beyond `v1`, at the per-row cost measured between the base piece `a`
+    /// and a piece with `v2` rows (empty when the whole vocabulary is in `a`).
+    fn vocab_terms(
+        &self,
+        plan: &Plan,
+        phase: Phase,
+        a: &PhaseFigures,
+    ) -> Result<Vec<(f64, PhaseFigures)>, RunError> {
+        let v = self.card.vocab_size;
+        if v <= plan.v1 {
+            return Ok(Vec::new());
+        }
+        let first = if plan.layer_sampling {
+            plan.layers.0
+        } else {
+            self.card.num_layers
+        };
+        let c = self.piece(first, plan.v2, phase)?;
+        let s = (v - plan.v1) as f64 / (plan.v2 - plan.v1) as f64;
+        Ok(vec![(s, c), (-s, a.clone())])
+    }
+
+    /// Whether the phase is small enough to simulate whole.
+    fn whole(&self, plan: &Plan) -> bool {
+        !plan.layer_sampling && self.card.vocab_size <= plan.v1
+    }
+
+    fn whole_phase(&self, phase: Phase) -> Result<PhaseFigures, RunError> {
+        let program = self.compile(self.card, phase)?;
+        self.execute(&mut self.engine(false)?, &program, &mut Vec::new())
+    }
+}
+
+/// How a phase is cut into pieces (see the module documentation).
+struct Plan {
+    layer_sampling: bool,
+    layers: (u32, u32),
+    v1: u64,
+    v2: u64,
+}
+
+fn combine(terms: &[(f64, PhaseFigures)]) -> PhaseFigures {
+    let refs: Vec<(f64, &PhaseFigures)> = terms.iter().map(|(w, f)| (*w, f)).collect();
+    PhaseFigures::linear(&refs)
 }
 
 pub fn run_cycle(
@@ -231,29 +300,45 @@ pub fn run_cycle(
         }
     }
 
+    let plan = runner.plan();
     let prefill_counts =
         program_counts(&runner.compile(card, prefill_phase)?, runner.request_bytes);
     let prefill = match traced.first() {
         Some(f) => f.clone(),
-        None => runner.sampled_phase(prefill_phase)?,
+        None if runner.whole(&plan) => runner.whole_phase(prefill_phase)?,
+        None => {
+            let (mut terms, a) = runner.layer_terms(&plan, prefill_phase)?;
+            terms.extend(runner.vocab_terms(&plan, prefill_phase, &a)?);
+            combine(&terms)
+        }
     }
     .with_counts_of(&prefill_counts);
 
+    let decode_counts = decode_step_counts(&runner, &kv_lens)?;
     let sampled = sampled_steps(kv_lens.len(), false);
     let mut simulated: Vec<(usize, PhaseFigures)> = Vec::with_capacity(sampled.len());
+    // The LM-head extension does not depend on the KV length: measured once, at the first step.
+    let mut vocab: Option<Vec<(f64, PhaseFigures)>> = None;
     for &i in &sampled {
+        let phase = Phase::Decode { kv_len: kv_lens[i] };
         let fig = match (i, traced.get(1)) {
             (0, Some(f)) => f.clone(),
-            _ => runner.sampled_phase(Phase::Decode { kv_len: kv_lens[i] })?,
+            _ if runner.whole(&plan) => runner.whole_phase(phase)?,
+            _ => {
+                let (mut terms, a) = runner.layer_terms(&plan, phase)?;
+                let v = match vocab.take() {
+                    Some(v) => v,
+                    None => runner.vocab_terms(&plan, phase, &a)?,
+                };
+                terms.extend(v.iter().cloned());
+                vocab = Some(v);
+                combine(&terms)
+            }
         };
         simulated.push((i, fig));
     }
     let mut decode = Vec::with_capacity(kv_lens.len());
-    for (i, &l) in kv_lens.iter().enumerate() {
-        let counts = program_counts(
-            &runner.compile(card, Phase::Decode { kv_len: l })?,
-            runner.request_bytes,
-        );
+    for (i, (&l, counts)) in kv_lens.iter().zip(&decode_counts).enumerate() {
         let pos = simulated.partition_point(|(j, _)| *j < i);
         let fig = match simulated.get(pos) {
             Some((j, f)) if *j == i => f.clone(),
@@ -268,9 +353,50 @@ pub fn run_cycle(
                 PhaseFigures::lerp(a, b, t)
             }
         };
-        decode.push(fig.with_counts_of(&counts));
+        decode.push(fig.with_counts_of(counts));
     }
     Ok((prefill, decode, trace))
+}
+
+/// Exact counts of every decode step: from the affine model of `step_counts.rs` when the
+/// compiled steps confirm it, otherwise by compiling every step.
+fn decode_step_counts(runner: &Runner<'_>, kv_lens: &[u64]) -> Result<Vec<Counts>, RunError> {
+    Ok(decode_step_counts_how(runner, kv_lens)?.0)
+}
+
+/// [`decode_step_counts`], and whether the affine model was used.
+fn decode_step_counts_how(
+    runner: &Runner<'_>,
+    kv_lens: &[u64],
+) -> Result<(Vec<Counts>, bool), RunError> {
+    let compile = |l: u64| runner.compile(runner.card, Phase::Decode { kv_len: l });
+    let full = |lens: &[u64]| -> Result<(Vec<Counts>, bool), RunError> {
+        let c = lens
+            .iter()
+            .map(|&l| Ok(program_counts(&compile(l)?, runner.request_bytes)))
+            .collect::<Result<Vec<_>, RunError>>()?;
+        Ok((c, false))
+    };
+    if kv_lens.len() < 4 || kv_lens.windows(2).any(|w| w[1] != w[0] + 1) {
+        return full(kv_lens);
+    }
+    let (l0, last) = (kv_lens[0], kv_lens[kv_lens.len() - 1]);
+    let mid = kv_lens[kv_lens.len() / 2];
+    let model = AffineSteps::new(l0, &compile(l0)?, &compile(l0 + 1)?, runner.request_bytes);
+    let Some(model) = model else {
+        return full(kv_lens);
+    };
+    if !(model.predicts(mid, &compile(mid)?) && model.predicts(last, &compile(last)?)) {
+        return full(kv_lens);
+    }
+    match kv_lens
+        .iter()
+        .map(|&l| model.counts(l))
+        .collect::<Option<Vec<_>>>()
+    {
+        Some(c) => Ok((c, true)),
+        None => full(kv_lens),
+    }
 }
 
 #[cfg(test)]
@@ -280,7 +406,8 @@ mod tests {
 
     #[test]
     fn sampling_keeps_first_and_last_and_is_sorted() {
-        assert_eq!(sampled_steps(3, false), vec![0, 1, 2]);
+        assert_eq!(sampled_steps(2, false), vec![0, 1]);
+        assert_eq!(sampled_steps(3, false), vec![0, 2]);
         assert_eq!(sampled_steps(0, false), Vec::<usize>::new());
         let s = sampled_steps(127, false);
         assert_eq!(s.first(), Some(&0));
@@ -317,5 +444,76 @@ mod tests {
         assert_eq!((t.num_layers, t.vocab_size), (2, 4096));
         assert_eq!(t.hidden_size, card.hidden_size);
         assert!(t.nope_layers.iter().all(|&l| l < 2));
+    }
+}
+
+#[cfg(test)]
+mod step_count_tests {
+    use super::*;
+    use sim::config::preset;
+
+    /// The affine per-step counts against compiling every step; `true` when the affine model
+    /// was used (and so was checked here).
+    fn agree(card: &ModelCard, config: &str, mapping: &str, batch: u64, prompt: u64) -> bool {
+        let mut cfg = preset(config).unwrap();
+        cfg.cim_macro.weight_bits = 4;
+        let strategy = mappings::strategy_by_name(mapping).unwrap();
+        let request_bytes = Engine::new(&cfg, EngineOptions::default())
+            .unwrap()
+            .dram_request_bytes();
+        let runner = Runner {
+            card,
+            cfg: &cfg,
+            strategy: strategy.as_ref(),
+            batch,
+            request_bytes,
+        };
+        let w = Workload {
+            prompt_tokens: prompt,
+            generate_tokens: 10,
+            batch,
+        };
+        let lens: Vec<u64> = decode_kv_lens(&w).collect();
+        let (fast, affine) = decode_step_counts_how(&runner, &lens).unwrap();
+        for (l, c) in lens.iter().zip(&fast) {
+            let program = runner.compile(card, Phase::Decode { kv_len: *l }).unwrap();
+            assert_eq!(
+                *c,
+                program_counts(&program, request_bytes),
+                "{} on {config}, {mapping}, batch {batch}, kv_len {l}",
+                card.name
+            );
+        }
+        affine
+    }
+
+    #[test]
+    fn affine_step_counts_equal_full_compiles_on_every_shipped_model() {
+        for name in workloads::shipped_names() {
+            let card = workloads::shipped(name).unwrap();
+            assert!(
+                agree(&card, "edgecim-65nm", "balanced-pipeline", 1, 5),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn affine_step_counts_equal_full_compiles_across_mappings_and_batches() {
+        let card = workloads::shipped("smollm2-135m").unwrap();
+        for mapping in mappings::strategy_names() {
+            for (config, batch) in [("edgecim-65nm", 2), ("cim-small-65nm", 1)] {
+                agree(&card, config, mapping, batch, 3);
+            }
+        }
+    }
+
+    #[test]
+    fn affine_step_counts_round_unaligned_kv_rows_to_bursts_exactly() {
+        // 3 KV heads x 40 dims x 1 byte = 120-byte rows: a read of L rows covers
+        // ceil(120 L / 64) bursts, not an affine function of L.
+        let mut card = workloads::shipped("smollm2-135m").unwrap();
+        card.head_dim = 40;
+        assert!(agree(&card, "edgecim-65nm", "balanced-pipeline", 1, 7));
     }
 }

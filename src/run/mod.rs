@@ -9,6 +9,7 @@
 
 mod cycle;
 mod figures;
+mod step_counts;
 mod limits;
 
 use cycle::run_cycle;
