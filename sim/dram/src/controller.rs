@@ -345,6 +345,28 @@ impl Controller {
         }
     }
 
+    /// The earliest cycle the next command `req` needs (ACT, PRE, or the column command) could
+    /// issue, given the bank's state now: a lower bound on when it can issue.
+    fn entry_ready_at(&self, req: &Request) -> u64 {
+        let l = &req.loc;
+        let bank = self
+            .state
+            .bank(self.state.bank_index(l.rank, l.bankgroup, l.bank));
+        let kind = if !bank.is_open() {
+            CommandKind::Activate
+        } else if bank.open_row == l.row {
+            match (req.is_write, self.close_page) {
+                (false, false) => CommandKind::Read,
+                (true, false) => CommandKind::Write,
+                (false, true) => CommandKind::ReadPrecharge,
+                (true, true) => CommandKind::WritePrecharge,
+            }
+        } else {
+            CommandKind::Precharge
+        };
+        self.state.ready_at(kind, l)
+    }
+
     /// Moves at most one transaction into its command queue; true if anything changed.
     fn schedule_transaction(&mut self) -> bool {
         let mut changed = false;
@@ -386,6 +408,14 @@ impl Controller {
             } else {
                 self.read_q.remove(i)
             };
+            // A new entry never lets an older one issue sooner (it can only add pending row
+            // hits, which hold precharges back), so the queue's bound only has to come down to
+            // the new entry's own earliest command. An empty queue's bound is stale: reset it.
+            self.queue_ready[qi] = if self.cmd_queues[qi].is_empty() {
+                0
+            } else {
+                self.queue_ready[qi].min(self.entry_ready_at(&req))
+            };
             self.cmd_queues[qi].push(req);
             if qi < 64 {
                 self.nonempty |= 1u64 << qi;
@@ -394,7 +424,6 @@ impl Controller {
                 }
             }
             self.cmd_queued += 1;
-            self.queue_ready[qi] = 0;
             changed = true;
         } else {
             self.trans_blocked = true;

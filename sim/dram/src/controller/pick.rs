@@ -84,6 +84,12 @@ impl Controller {
                 while m != 0 {
                     let qi = m.trailing_zeros() as usize;
                     m &= m - 1;
+                    // The common case, a queue that cannot issue yet, without the call.
+                    let bound = self.queue_ready[qi];
+                    if bound > now {
+                        *next = (*next).min(bound);
+                        continue;
+                    }
                     if let Some(c) = self.try_queue(qi, now, next) {
                         self.queue_idx = qi;
                         return Some(c);
