@@ -43,6 +43,12 @@ fn load_spec(config: &str) -> anyhow::Result<DramSpec> {
 pub fn run(args: DramArgs) -> anyhow::Result<()> {
     let spec = load_spec(&args.config)?;
     let requests = read_trace_file(&args.trace).map_err(bad_input)?;
+    if requests.is_empty() {
+        return Err(bad_input(format!(
+            "{}: no requests; expected lines of `0xADDR READ|WRITE cycle`",
+            args.trace.display()
+        )));
+    }
     let report = run_trace(&spec, &requests);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

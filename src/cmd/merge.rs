@@ -20,6 +20,7 @@ pub struct MergeArgs {
 }
 
 pub fn run(args: MergeArgs) -> anyhow::Result<()> {
+    super::check_output_dir(&args.out)?;
     let summary = merge_dirs(&args.dirs, &args.out).map_err(|e| match e {
         SweepError::BadInput(m) => bad_input(m),
         other => anyhow::anyhow!(other.to_string()),

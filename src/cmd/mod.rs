@@ -40,8 +40,54 @@ pub fn is_bad_input(err: &anyhow::Error) -> bool {
     err.chain().any(|e| e.is::<BadInput>())
 }
 
+/// Checks, before any work, that an output file can be created at `path`: its directory exists
+/// and is a directory, and `path` is not itself a directory (exit code 2 otherwise).
+pub fn check_output(path: &Path) -> anyhow::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    if !dir.is_dir() {
+        return Err(bad_input(format!(
+            "cannot write {}: the directory {} does not exist{}",
+            path.display(),
+            dir.display(),
+            if dir.exists() { " (it is a file)" } else { "; create it first" }
+        )));
+    }
+    if path.is_dir() {
+        return Err(bad_input(format!(
+            "cannot write {}: it is a directory; give a file name",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Checks, before any work, that output directory `dir` exists as a directory or can be
+/// created: the nearest existing ancestor must be a directory (exit code 2 otherwise).
+pub fn check_output_dir(dir: &Path) -> anyhow::Result<()> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(bad_input(format!(
+            "--out {}: it is a file, not a directory",
+            dir.display()
+        )));
+    }
+    if let Some(file) = dir.ancestors().skip(1).find(|a| a.is_file()) {
+        return Err(bad_input(format!(
+            "--out {}: cannot create it, {} is a file",
+            dir.display(),
+            file.display()
+        )));
+    }
+    Ok(())
+}
+
 /// Writes `contents` to `path` atomically: a temporary file in the same directory, then rename.
+/// A missing directory or a refused permission is the user's to fix (exit code 2); any other
+/// I/O failure (a full disk) exits with 1.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+    check_output(path)?;
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => std::path::PathBuf::from("."),
@@ -62,7 +108,11 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
     })();
     if let Err(e) = result {
         let _ = std::fs::remove_file(&tmp);
-        return Err(anyhow::Error::new(e).context(format!("cannot write {}", path.display())));
+        let message = format!("cannot write {}", path.display());
+        if e.kind() == std::io::ErrorKind::PermissionDenied {
+            return Err(bad_input(format!("{message}: {e}")));
+        }
+        return Err(anyhow::Error::new(e).context(message));
     }
     Ok(())
 }

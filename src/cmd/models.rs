@@ -198,6 +198,9 @@ fn show(model: &str, as_json: bool) -> anyhow::Result<()> {
 }
 
 fn import(config: &Path, name: Option<&str>, output: Option<&Path>) -> anyhow::Result<()> {
+    if let Some(path) = output {
+        super::check_output(path)?;
+    }
     let card = import_hf_file(config, name).map_err(bad_input)?;
     let params = card.counts().params;
     let text = card.to_toml_string(&[

@@ -148,6 +148,7 @@ fn wrote(out: &Path) {
 }
 
 fn run_pareto(a: ParetoArgs) -> anyhow::Result<()> {
+    super::check_output(&a.out)?;
     let opts = ParetoChartOptions {
         x: a.x,
         y: a.y,
@@ -178,6 +179,7 @@ fn run_pareto(a: ParetoArgs) -> anyhow::Result<()> {
 }
 
 fn run_breakdown(a: BreakdownArgs) -> anyhow::Result<()> {
+    super::check_output(&a.out)?;
     let runs = read_breakdown_runs(&a.runs).map_err(plot_error)?;
     breakdown_chart(&runs, a.title.as_deref(), &a.out).map_err(plot_error)?;
     wrote(&a.out);
@@ -224,6 +226,7 @@ fn prompt_lengths(max_prompt: u64, points: u64) -> Vec<u64> {
 fn run_context(a: ContextArgs) -> anyhow::Result<()> {
     // Check the output name before spending time on runs.
     ImageFormat::from_path(&a.out).map_err(plot_error)?;
+    super::check_output(&a.out)?;
     let card = load_model(&a.run.model).map_err(bad_input)?;
     if a.points == 0 || a.points > 256 {
         return Err(bad_input(format!(
@@ -287,6 +290,7 @@ fn dram_bytes(r: &RunRecord) -> u64 {
 fn run_roofline(a: RooflineArgs) -> anyhow::Result<()> {
     // Check the output name before spending time on runs.
     ImageFormat::from_path(&a.out).map_err(plot_error)?;
+    super::check_output(&a.out)?;
     let card = load_model(&a.run.model).map_err(bad_input)?;
     // Prefill alone (generate 1), then the whole run: decode = whole minus prefill.
     let prefill = run_once(&card, &a.config, &options(&a.run, a.prompt, 1))?;

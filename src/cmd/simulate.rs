@@ -51,6 +51,9 @@ pub struct SimulateArgs {
 }
 
 pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
+    for path in args.csv.iter().chain(&args.trace) {
+        super::check_output(path)?;
+    }
     let card = load_model(&args.model).map_err(bad_input)?;
     let cfg = args.hardware.load()?;
     let opts = RunOptions {

@@ -67,6 +67,7 @@ pub fn run(args: SweepArgs) -> anyhow::Result<()> {
         FidelityArg::Cycle => SweepFidelity::Cycle,
         FidelityArg::Screen => SweepFidelity::Screen,
     };
+    super::check_output_dir(&args.out)?;
     let opts = SweepOptions {
         spec_label: args.spec.display().to_string(),
         out_dir: args.out.clone(),

@@ -177,7 +177,7 @@ pub fn parse_spec(text: &str, origin: &str, dir: &Path) -> Result<SweepSpec, Spe
         ));
     }
     let raw: RawSpec = toml::from_str(text).map_err(|e| {
-        let message = e.message().trim_end().to_string();
+        let message = super::names::with_unknown_field_hint(e.message().trim_end());
         err(e.span(), message)
     })?;
 
@@ -298,7 +298,7 @@ pub fn parse_spec(text: &str, origin: &str, dir: &Path) -> Result<SweepSpec, Spe
                     return Err(err(
                         Some(o.span()),
                         format!(
-                            "`objectives`: unknown metric `{name}`{}",
+                            "`objectives`: unknown metric `{name}`{}; allowed: any numeric column of `cimsim simulate --json`, e.g. decode_s_per_token, energy_j_per_token, tokens_per_s, area_mm2, power_w",
                             did_you_mean(name, metric_names().iter().map(String::as_str))
                         ),
                     ));
@@ -559,7 +559,7 @@ fn parse_constraint(s: &str) -> Result<Constraint, String> {
     let bound_text = s[pos + text.len()..].trim();
     if !is_metric(metric) {
         return Err(format!(
-            "constraint `{s}`: unknown metric `{metric}`{}",
+            "constraint `{s}`: unknown metric `{metric}`{}; allowed: any numeric column of `cimsim simulate --json`, e.g. area_mm2, power_w, decode_s_per_token",
             did_you_mean(metric, metric_names().iter().map(String::as_str))
         ));
     }

@@ -91,6 +91,12 @@ const IGNORED: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// Sections of a DRAMsim3 file; `[other]` holds output options, which are ignored.
+const SECTIONS: &[&str] = &["dram_structure", "timing", "power", "system", "other"];
+
+/// Keys without which a file is refused rather than read with a silent default.
+const REQUIRED: &[(&str, &str)] = &[("dram_structure", "protocol"), ("timing", "tck")];
+
 struct Ini {
     path: String,
     /// (section, key) → (value, line).
@@ -112,6 +118,17 @@ impl Ini {
                     return Err(syntax(path, line_no, raw));
                 };
                 section = name.trim().to_ascii_lowercase();
+                if !SECTIONS.contains(&section.as_str()) {
+                    return Err(DramError::Toml {
+                        path: format!("{path}:{line_no}"),
+                        message: format!(
+                            "unknown section `[{}]`; allowed: [{}]{}",
+                            name.trim(),
+                            SECTIONS.join("], ["),
+                            crate::suggest::did_you_mean(&section, SECTIONS.iter().copied())
+                        ),
+                    });
+                }
                 continue;
             }
             let Some((k, v)) = line.split_once('=') else {
@@ -126,17 +143,51 @@ impl Ini {
                     .iter()
                     .any(|(s, keys)| *s == section && keys.contains(&key.as_str()))
             };
+            if section.is_empty() {
+                return Err(DramError::BadValue {
+                    path: format!("{path}:{line_no}"),
+                    key: k.trim().to_string(),
+                    value: v.trim().to_string(),
+                    allowed: format!(
+                        "a key before any section; put it under one of [{}]",
+                        SECTIONS.join("], [")
+                    ),
+                });
+            }
             let section_checked = USED.iter().any(|(s, _)| *s == section);
             if section_checked && !known(USED) && !known(IGNORED) {
+                let candidates = USED
+                    .iter()
+                    .chain(IGNORED)
+                    .filter(|(s, _)| *s == section)
+                    .flat_map(|(_, keys)| keys.iter().copied());
                 return Err(DramError::BadValue {
                     path: format!("{path}:{line_no}"),
                     key: format!("{section}.{}", k.trim()),
                     value: v.trim().to_string(),
-                    allowed: "unknown key (see DRAMsim3's configuration.cc for the keys)"
-                        .to_string(),
+                    allowed: format!(
+                        "unknown key (see DRAMsim3's configuration.cc for the keys){}",
+                        crate::suggest::did_you_mean(&key, candidates)
+                    ),
                 });
             }
             values.insert((section.clone(), key), (v.trim().to_string(), line_no));
+        }
+        if values.is_empty() {
+            return Err(DramError::Toml {
+                path: path.to_string(),
+                message: "no `key = value` line: a DRAMsim3 .ini needs at least \
+                          `protocol` under [dram_structure] and `tCK` under [timing]"
+                    .to_string(),
+            });
+        }
+        for (section, key) in REQUIRED {
+            if !values.contains_key(&(section.to_string(), key.to_string())) {
+                return Err(DramError::MissingKey {
+                    path: path.to_string(),
+                    key: format!("{section}.{key}"),
+                });
+            }
         }
         Ok(Ini {
             path: path.to_string(),
@@ -174,9 +225,10 @@ impl Ini {
 
     fn int32(&self, section: &str, key: &str, default: u32) -> Result<u32, DramError> {
         let v = self.int(section, key, u64::from(default))?;
+        let line = self.raw(section, key).map_or(0, |(_, l)| *l);
         u32::try_from(v).map_err(|_| {
             DramError::bad(
-                &self.path,
+                &self.where_(line),
                 &format!("{section}.{key}"),
                 v,
                 "at most 2^32 − 1",
@@ -296,10 +348,12 @@ pub fn spec_from_ini_str(text: &str, origin: &str, name: &str) -> Result<DramSpe
         ));
     }
     // DRAMsim3 CalculateSize: ranks = channel_size / (capacity of one rank), at least 1.
+    // Saturating: absurd sizes give an absurd rank capacity, which the checks below refuse.
     let devices = u64::from(bus_width / device_width);
-    let page_bytes = columns * u64::from(device_width) / 8;
-    let megs_per_rank =
-        page_bytes * (rows / 1024) / 1024 * u64::from(bankgroups * banks_per_group) * devices;
+    let page_bytes = columns.saturating_mul(u64::from(device_width)) / 8;
+    let megs_per_rank = (page_bytes.saturating_mul(rows / 1024) / 1024)
+        .saturating_mul(u64::from(bankgroups).saturating_mul(u64::from(banks_per_group)))
+        .saturating_mul(devices);
     let ranks = if megs_per_rank == 0 || megs_per_rank > channel_size_mb {
         1
     } else {
@@ -325,7 +379,7 @@ pub fn spec_from_ini_str(text: &str, origin: &str, name: &str) -> Result<DramSpe
         trcd: ini.int("timing", "trcd", 10)?,
         trp,
         tras,
-        trc: tras + trp,
+        trc: tras.saturating_add(trp),
         trtp: ini.int("timing", "trtp", 5)?,
         twr: ini.int("timing", "twr", 10)?,
         twtr_s: ini.int("timing", "twtr_s", 5)?,

@@ -211,7 +211,7 @@ impl DramSpec {
     pub fn from_toml_str(text: &str, origin: &str) -> Result<DramSpec, DramError> {
         let spec: DramSpec = toml::from_str(text).map_err(|e| DramError::Toml {
             path: origin.to_string(),
-            message: e.to_string(),
+            message: crate::suggest::with_unknown_field_hint(e.to_string().trim_end()),
         })?;
         spec.validate(origin)?;
         Ok(spec)
@@ -245,7 +245,10 @@ impl DramSpec {
 
     /// Banks per rank.
     pub fn banks(&self) -> u32 {
-        self.organization.bankgroups * self.organization.banks_per_group
+        // Saturating: a description with more banks than u32 is refused by `validate`.
+        self.organization
+            .bankgroups
+            .saturating_mul(self.organization.banks_per_group)
     }
 
     pub fn tck_ps(&self) -> u64 {
@@ -357,6 +360,24 @@ impl DramSpec {
                 "at most 64 channels, 16 ranks and 64 banks per rank",
             ));
         }
+        // Beyond any JEDEC part by orders of magnitude; keeps capacities (row bytes x rows x
+        // banks x ranks) well inside u64.
+        for (key, v, max) in [
+            ("organization.rows", o.rows, 1u64 << 24),
+            ("organization.columns", o.columns, 1 << 16),
+            ("organization.device_width", u64::from(o.device_width), 64),
+            ("organization.bus_width", u64::from(o.bus_width), 1024),
+            ("organization.burst_length", u64::from(o.burst_length), 64),
+        ] {
+            if v > max {
+                return Err(DramError::bad(
+                    origin,
+                    key,
+                    v,
+                    format!("a power of two from 1 to {max}"),
+                ));
+            }
+        }
         if o.bus_width < o.device_width || o.bus_width < 8 {
             return Err(DramError::bad(
                 origin,
@@ -437,6 +458,39 @@ impl DramSpec {
                 "timing.trc",
                 t.trc,
                 format!("≥ tras ({})", t.tras),
+            ));
+        }
+        // A refresh closes every row of its rank; an access whose constraints span more than
+        // the gap between refreshes would be cut off by every refresh and never complete.
+        let access = [
+            t.trcd,
+            t.tras,
+            t.trp,
+            t.al,
+            t.cl.max(t.cwl),
+            t.twr,
+            t.trtp,
+            t.tccd_l,
+            t.twtr_l,
+            t.trrd_l,
+            t.tfaw,
+            t.trtrs,
+            t.tppd,
+        ]
+        .iter()
+        .fold(self.burst_cycles(), |sum, v| sum.saturating_add(*v));
+        if t.trefi > t.trfc && access >= t.trefi - t.trfc {
+            return Err(DramError::bad(
+                origin,
+                "timing.trefi",
+                t.trefi,
+                format!(
+                    "the sum of the access constraints (tRCD + tRAS + tRP + AL + max(CL, CWL) + \
+                     tWR + tRTP + tCCD_L + tWTR_L + tRRD_L + tFAW + tRTRS + tPPD + burst = {access} \
+                     cycles) must be less than tREFI − tRFC ({} − {}); a refresh would close \
+                     every row before an access completes",
+                    t.trefi, t.trfc
+                ),
             ));
         }
         if t.trefi <= t.trfc {

@@ -16,6 +16,10 @@ pub struct TraceRequest {
     pub cycle: u64,
 }
 
+/// Latest issue cycle a trace may name: 2^40 cycles is minutes of host time for the controller
+/// to step through (refreshes keep coming while idle), and hours of DRAM time.
+pub const MAX_TRACE_CYCLE: u64 = 1 << 40;
+
 /// Parses trace text. Blank lines and lines starting with `#` are skipped. The address is hex
 /// (with or without `0x`), the operation `READ` or `WRITE` (also `R`/`W`, any case), the cycle
 /// a decimal integer.
@@ -53,6 +57,11 @@ pub fn parse_trace(text: &str, origin: &str) -> Result<Vec<TraceRequest>, DramEr
         let cycle = c
             .parse::<u64>()
             .map_err(|_| err(format!("cycle `{c}` is not a non-negative integer")))?;
+        if cycle > MAX_TRACE_CYCLE {
+            return Err(err(format!(
+                "cycle {cycle} is too late; allowed 0..={MAX_TRACE_CYCLE}"
+            )));
+        }
         out.push(TraceRequest {
             addr,
             is_write,
