@@ -85,6 +85,8 @@ pub(crate) struct Controller {
     queue_ready: Vec<u64>,
     /// Rank served by each command queue.
     queue_rank: Vec<u32>,
+    /// Writes in each command queue (a queue of reads only takes a shorter scan).
+    queue_writes: Vec<u32>,
     queue_idx: usize,
     /// The last transaction scan found no command queue with room; nothing can move until an
     /// entry leaves a command queue or a transaction arrives.
@@ -135,6 +137,7 @@ impl Controller {
             nonempty: 0,
             full: 0,
             queue_ready: vec![0; queues],
+            queue_writes: vec![0; queues],
             queue_rank: (0..queues)
                 .map(|q| if per_bank { q / banks_per_rank } else { q } as u32)
                 .collect(),
@@ -292,6 +295,7 @@ impl Controller {
                     s.row_hits += 1;
                 }
                 let req = self.cmd_queues[c.queue].remove(c.slot);
+                self.queue_writes[c.queue] -= u32::from(req.is_write);
                 if c.queue < 64 {
                     self.full &= !(1u64 << c.queue);
                     if self.cmd_queues[c.queue].is_empty() {
@@ -416,6 +420,7 @@ impl Controller {
             } else {
                 self.queue_ready[qi].min(self.entry_ready_at(&req))
             };
+            self.queue_writes[qi] += u32::from(req.is_write);
             self.cmd_queues[qi].push(req);
             if qi < 64 {
                 self.nonempty |= 1u64 << qi;

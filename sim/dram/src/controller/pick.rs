@@ -235,6 +235,9 @@ impl Controller {
             });
         }
         let open_row = bank.open_row;
+        if self.queue_writes[qi] == 0 {
+            return self.first_ready_reads(qi, now, next, open_row, bank.row_hits);
+        }
         let (read_kind, write_kind) = if self.close_page {
             (CommandKind::ReadPrecharge, CommandKind::WritePrecharge)
         } else {
@@ -288,6 +291,58 @@ impl Controller {
             }
         }
         None
+    }
+
+    /// [`Self::first_ready_in_bank_queue`] for an open bank whose queue holds reads only, with
+    /// the same answer: every read of the open row has the same ready time, so only the oldest
+    /// one can be chosen; the oldest entry, if it misses the row, may ask for the precharge
+    /// first (it comes first in the scan).
+    fn first_ready_reads(
+        &self,
+        qi: usize,
+        now: u64,
+        next: &mut u64,
+        open_row: u32,
+        row_hits: u32,
+    ) -> Option<Chosen> {
+        let q = &self.cmd_queues[qi];
+        let l0 = &q[0].loc;
+        if l0.row != open_row {
+            let t = self.state.ready_at(CommandKind::Precharge, l0);
+            if t > now {
+                *next = (*next).min(t);
+            } else if self.precharge_allowed(q, 0, open_row, row_hits) {
+                let loc = Location {
+                    row: open_row,
+                    column: 0,
+                    ..*l0
+                };
+                return Some(Chosen {
+                    kind: CommandKind::Precharge,
+                    loc,
+                    queue: qi,
+                    slot: 0,
+                });
+            }
+        }
+        let slot = q.iter().position(|r| r.loc.row == open_row)?;
+        let l = &q[slot].loc;
+        let kind = if self.close_page {
+            CommandKind::ReadPrecharge
+        } else {
+            CommandKind::Read
+        };
+        let t = self.state.ready_at(kind, l);
+        if t > now {
+            *next = (*next).min(t);
+            return None;
+        }
+        Some(Chosen {
+            kind,
+            loc: *l,
+            queue: qi,
+            slot,
+        })
     }
 
     /// A write may not pass an older read of the same location in its queue.
