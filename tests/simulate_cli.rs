@@ -233,3 +233,52 @@ fn same_inputs_give_identical_bytes() {
     };
     assert_eq!(run(), run());
 }
+
+#[test]
+fn several_models_give_one_row_each() {
+    let out = cimsim()
+        .args([
+            "simulate",
+            "--model",
+            "smollm2-135m,qwen2.5-0.5b",
+            "--prompt",
+            "4",
+            "--generate",
+            "2",
+            "--fidelity",
+            "analytic",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = v.as_array().expect("an array for several models");
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[1]["model"], "qwen2.5-0.5b");
+    cimsim()
+        .args([
+            "simulate",
+            "--model",
+            "all",
+            "--config",
+            "orin-nano",
+            "--markdown",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("| phi3.5-mini | orin-nano | - |"))
+        .stdout(predicate::function(|s: &str| s.lines().count() == 15));
+    // A bad name anywhere in the list fails before anything runs.
+    cimsim()
+        .args([
+            "simulate",
+            "--model",
+            "smollm2-135m,nope",
+            "--fidelity",
+            "analytic",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("nope"));
+}

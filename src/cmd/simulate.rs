@@ -1,19 +1,21 @@
-//! `cimsim simulate`: one model on one hardware configuration — prefill, then decode — with a
-//! summary and breakdown tables, or JSON, CSV and a Chrome trace.
+//! `cimsim simulate`: models on one hardware configuration — prefill, then decode — with a
+//! summary and breakdown tables, or JSON, CSV, Markdown and a Chrome trace. Several models
+//! (`--model a,b` or `--model all`) give one row each.
 
-pub use super::args::{FidelityArg, Weights};
 use super::args::HardwareArgs;
+pub use super::args::{FidelityArg, Weights};
 use super::{bad_input, write_atomic};
 use anyhow::Context;
 use cimsim::run::{simulate, RunError, RunOptions};
 use clap::Args;
-use reports::{chrome_trace_json, CsvExporter, Exporter, RunRecord};
+use reports::{chrome_trace_json, CsvExporter, Exporter, MarkdownExporter, RunRecord};
 use std::path::PathBuf;
 use workloads::load_model;
 
 #[derive(Args)]
 pub struct SimulateArgs {
-    /// A shipped model name, a card (.toml) or a Hugging Face config.json.
+    /// A shipped model name, a card (.toml) or a Hugging Face config.json; several separated by
+    /// commas, or `all` for every shipped model.
     #[arg(long)]
     pub model: String,
     #[command(flatten)]
@@ -39,10 +41,13 @@ pub struct SimulateArgs {
     /// Simulate every decode step command by command (no step sampling).
     #[arg(long)]
     pub exact: bool,
-    /// Print one JSON object instead of tables.
-    #[arg(long)]
+    /// Print JSON (one object; an array for several models) instead of tables.
+    #[arg(long, conflicts_with = "markdown")]
     pub json: bool,
-    /// Also write the result as CSV (header + one row).
+    /// Print a Markdown table with one row per model.
+    #[arg(long)]
+    pub markdown: bool,
+    /// Also write the results as CSV (a header and one row per model).
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
     /// Also write a Chrome trace-event JSON of the timeline (open in Perfetto).
@@ -54,7 +59,25 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
     for path in args.csv.iter().chain(&args.trace) {
         super::check_output(path)?;
     }
-    let card = load_model(&args.model).map_err(bad_input)?;
+    let models: Vec<String> = if args.model == "all" {
+        workloads::shipped_names()
+            .iter()
+            .map(|m| m.to_string())
+            .collect()
+    } else {
+        args.model
+            .split(',')
+            .map(|m| m.trim().to_string())
+            .collect()
+    };
+    if models.len() > 1 && args.trace.is_some() {
+        return Err(bad_input("--trace takes a single --model"));
+    }
+    // Every model and the configuration are checked before anything runs.
+    let cards = models
+        .iter()
+        .map(|m| load_model(m).map_err(bad_input))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let cfg = args.hardware.load()?;
     let opts = RunOptions {
         prompt_tokens: args.prompt,
@@ -66,30 +89,48 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
         exact: args.exact,
         record_timeline: args.trace.is_some(),
     };
-    let out = simulate(&card, &cfg, &args.hardware.config, &opts).map_err(|e| match e {
-        RunError::BadInput(m) => bad_input(m),
-        RunError::Internal(m) => anyhow::anyhow!(m),
-    })?;
+    let mut records = Vec::with_capacity(cards.len());
+    let mut trace = Vec::new();
+    for card in &cards {
+        let out = simulate(card, &cfg, &args.hardware.config, &opts).map_err(|e| match e {
+            RunError::BadInput(m) => bad_input(format!("{}: {m}", card.name)),
+            RunError::Internal(m) => anyhow::anyhow!("{}: {m}", card.name),
+        })?;
+        records.push(out.record);
+        trace = out.trace;
+    }
     if let Some(path) = &args.csv {
         let mut buf = Vec::new();
         CsvExporter
-            .write(std::slice::from_ref(&out.record), &mut buf)
+            .write(&records, &mut buf)
             .context("formatting CSV")?;
         write_atomic(path, &buf)?;
     }
     if let Some(path) = &args.trace {
-        if out.trace.is_empty() {
+        if trace.is_empty() {
             return Err(bad_input(format!(
                 "--trace needs the cycle fidelity on a CIM configuration (this run is `{}`)",
-                out.record.fidelity
+                records.first().map(|r| r.fidelity.as_str()).unwrap_or("?")
             )));
         }
-        write_atomic(path, chrome_trace_json(&out.trace).as_bytes())?;
+        write_atomic(path, chrome_trace_json(&trace).as_bytes())?;
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&out.record)?);
+        let text = match records.as_slice() {
+            [one] => serde_json::to_string_pretty(one)?,
+            many => serde_json::to_string_pretty(many)?,
+        };
+        println!("{text}");
+    } else if args.markdown || records.len() > 1 {
+        let mut buf = Vec::new();
+        MarkdownExporter
+            .write(&records, &mut buf)
+            .context("formatting Markdown")?;
+        print!("{}", String::from_utf8_lossy(&buf));
     } else {
-        print!("{}", render_table(&out.record));
+        for r in &records {
+            print!("{}", render_table(r));
+        }
     }
     Ok(())
 }

@@ -9,8 +9,8 @@
 
 mod cycle;
 mod figures;
-mod step_counts;
 mod limits;
+mod step_counts;
 
 use cycle::run_cycle;
 pub use cycle::{program_counts, sampled_steps, SAMPLED_DECODE_STEPS, SAMPLED_VOCAB};
@@ -207,7 +207,12 @@ pub fn simulate(
     let record = RunRecord {
         model: card.name.clone(),
         config: config_label.to_string(),
-        mapping: strategy.name().to_string(),
+        // A roofline device has no mapping.
+        mapping: if roofline {
+            "-".to_string()
+        } else {
+            strategy.name().to_string()
+        },
         fidelity: fidelity_name.to_string(),
         weights: format!("int{}", opts.weight_bits),
         prompt_tokens: workload.prompt_tokens,
