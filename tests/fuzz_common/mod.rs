@@ -16,6 +16,18 @@ pub fn cases(default: u32) -> u32 {
         .unwrap_or(default)
 }
 
+/// Like [`config`], for slow cases: `FUZZ_CASES / divisor` (at least `default`) when set.
+pub fn config_slow(default: u32, divisor: u32) -> Config {
+    let n = std::env::var("FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.trim().parse::<u32>().ok())
+        .map_or(default, |n| (n / divisor.max(1)).max(default));
+    Config {
+        cases: n,
+        ..config(default)
+    }
+}
+
 /// A proptest configuration for fuzzing: `cases(default)` cases, no regression files written
 /// (inputs that fail are printed, shrunk), a bounded shrink.
 pub fn config(default: u32) -> Config {
