@@ -134,7 +134,8 @@ pub fn check_cycle_cost(
         events(last, false)? * simulated_steps as f64
     };
     let total = prefill + decode;
-    if !(total <= MAX_CYCLE_EVENTS) {
+    // NaN (it cannot arise from finite figures) counts as over the budget.
+    if total.is_nan() || total > MAX_CYCLE_EVENTS {
         return Err(RunError::BadInput(format!(
             "this run is too large for the cycle fidelity: about {total:.1e} DRAM events \
              (prefill {prefill:.1e}, decode {decode:.1e}; allowed up to {MAX_CYCLE_EVENTS:.0e}, \
