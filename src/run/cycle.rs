@@ -9,10 +9,14 @@
 //!   varies by a few percent with where refresh and queue state fall, so Δ is averaged over
 //!   four small layers, or two large ones);
 //! - **vocabulary**: the LM head is one long stream of identical tiles, so its cost is linear in
-//!   the vocabulary; the 1-layer piece is also simulated with 4,096 more LM-head rows. That
-//!   extension does not depend on the KV length, so decode measures it once, at the first step;
+//!   the vocabulary; its per-row cost is measured on two pieces without decoder layers (4,096
+//!   and 8,192 LM-head rows). It does not depend on the KV length, so decode measures it once;
 //! - **decode steps**: steps differ only in their KV length, and their cost is linear in it; the
-//!   first and the last step are simulated and the rest interpolated.
+//!   first and the last step are simulated and the rest interpolated. With large layers (two
+//!   extra layers in the second piece), the last step is simulated with its base piece only:
+//!   the KV length changes each layer's attention by the same amount in the base piece's layer
+//!   as in the steady-state layers (within 1% of the per-layer slope on the shipped models, at
+//!   KV lengths 129 to 1,151), so `Δ(L) = Δ(L₀) + a(L) - a(L₀)`.
 //!
 //! Each sampled piece runs on a fresh engine (idle DRAM at time 0), so pieces are independent and
 //! deterministic. MACs and DRAM bytes are never sampled: they are the exact counts of the full
@@ -171,6 +175,7 @@ impl Runner<'_> {
         let v1 = v.min(SAMPLED_VOCAB);
         Plan {
             layer_sampling: n > k.1 + 1 && self.strategy.name() != "resident",
+            shift_later_steps: k.1 - k.0 == 2,
             layers: k,
             v1,
             v2: v.min(v1 + SAMPLED_VOCAB),
@@ -191,41 +196,55 @@ impl Runner<'_> {
         &self,
         plan: &Plan,
         phase: Phase,
-    ) -> Result<(Vec<(f64, PhaseFigures)>, PhaseFigures), RunError> {
+    ) -> Result<(Terms, Option<FirstStep>), RunError> {
         let n = self.card.num_layers;
         let (k1, k2) = plan.layers;
         let first = if plan.layer_sampling { k1 } else { n };
         let a = self.piece(first, plan.v1, phase)?;
         let mut terms = vec![(1.0, a.clone())];
-        if plan.layer_sampling {
-            let b = self.piece(k2, plan.v1, phase)?;
-            let extra = f64::from(n - k1) / f64::from(k2 - k1);
-            terms.push((extra, b));
-            terms.push((-extra, a.clone()));
+        if !plan.layer_sampling {
+            return Ok((terms, None));
         }
-        Ok((terms, a))
+        let b = self.piece(k2, plan.v1, phase)?;
+        let extra = f64::from(n - k1) / f64::from(k2 - k1);
+        terms.push((extra, b.clone()));
+        terms.push((-extra, a.clone()));
+        Ok((terms, Some(FirstStep { a, b })))
     }
 
-    /// The LM-head rows beyond `v1`, at the per-row cost measured between the base piece `a`
-    /// and a piece with `v2` rows (empty when the whole vocabulary is in `a`).
-    fn vocab_terms(
-        &self,
-        plan: &Plan,
-        phase: Phase,
-        a: &PhaseFigures,
-    ) -> Result<Vec<(f64, PhaseFigures)>, RunError> {
+    /// The LM-head rows beyond `v1`, at the per-row cost measured between two pieces without
+    /// decoder layers (`v1` and `v2` rows: the LM-head stream alone); empty when the whole
+    /// vocabulary is in the base piece.
+    fn vocab_terms(&self, plan: &Plan, phase: Phase) -> Result<Terms, RunError> {
         let v = self.card.vocab_size;
         if v <= plan.v1 {
             return Ok(Vec::new());
         }
-        let first = if plan.layer_sampling {
-            plan.layers.0
-        } else {
-            self.card.num_layers
-        };
-        let c = self.piece(first, plan.v2, phase)?;
+        let a = self.piece(0, plan.v1, phase)?;
+        let c = self.piece(0, plan.v2, phase)?;
         let s = (v - plan.v1) as f64 / (plan.v2 - plan.v1) as f64;
-        Ok(vec![(s, c), (-s, a.clone())])
+        Ok(vec![(s, c), (-s, a)])
+    }
+
+    /// A decode step at another KV length from its base piece alone: the KV length changes each
+    /// layer's attention by the same amount in the base piece's layer as in the steady-state
+    /// layers, so `Δ(L) = Δ(L₀) + (a(L) - a(L₀))` (per-layer costs of the first step).
+    fn shifted_step(
+        &self,
+        plan: &Plan,
+        phase: Phase,
+        first: &FirstStep,
+    ) -> Result<Terms, RunError> {
+        let n = self.card.num_layers;
+        let (k1, k2) = plan.layers;
+        let a = self.piece(k1, plan.v1, phase)?;
+        let extra = f64::from(n - k1) / f64::from(k2 - k1);
+        let shift = f64::from(n - k1);
+        Ok(vec![
+            (1.0 + shift, a),
+            (extra, first.b.clone()),
+            (-extra - shift, first.a.clone()),
+        ])
     }
 
     /// Whether the phase is small enough to simulate whole.
@@ -239,9 +258,20 @@ impl Runner<'_> {
     }
 }
 
+/// Weighted figures that add up to a phase.
+type Terms = Vec<(f64, PhaseFigures)>;
+
+/// The layer pieces of the first decode step, which later steps may shift.
+struct FirstStep {
+    a: PhaseFigures,
+    b: PhaseFigures,
+}
+
 /// How a phase is cut into pieces (see the module documentation).
 struct Plan {
     layer_sampling: bool,
+    /// Later decode steps from their base piece alone (large layers, see `shifted_step`).
+    shift_later_steps: bool,
     layers: (u32, u32),
     v1: u64,
     v2: u64,
@@ -307,8 +337,8 @@ pub fn run_cycle(
         Some(f) => f.clone(),
         None if runner.whole(&plan) => runner.whole_phase(prefill_phase)?,
         None => {
-            let (mut terms, a) = runner.layer_terms(&plan, prefill_phase)?;
-            terms.extend(runner.vocab_terms(&plan, prefill_phase, &a)?);
+            let (mut terms, _) = runner.layer_terms(&plan, prefill_phase)?;
+            terms.extend(runner.vocab_terms(&plan, prefill_phase)?);
             combine(&terms)
         }
     }
@@ -319,19 +349,25 @@ pub fn run_cycle(
     let mut simulated: Vec<(usize, PhaseFigures)> = Vec::with_capacity(sampled.len());
     // The LM-head extension does not depend on the KV length: measured once, at the first step.
     let mut vocab: Option<Vec<(f64, PhaseFigures)>> = None;
+    let mut first: Option<FirstStep> = None;
     for &i in &sampled {
         let phase = Phase::Decode { kv_len: kv_lens[i] };
         let fig = match (i, traced.get(1)) {
             (0, Some(f)) => f.clone(),
             _ if runner.whole(&plan) => runner.whole_phase(phase)?,
             _ => {
-                let (mut terms, a) = runner.layer_terms(&plan, phase)?;
-                let v = match vocab.take() {
-                    Some(v) => v,
-                    None => runner.vocab_terms(&plan, phase, &a)?,
+                let mut terms = match first.as_ref() {
+                    Some(f) if plan.shift_later_steps => runner.shifted_step(&plan, phase, f)?,
+                    _ => {
+                        let (terms, f) = runner.layer_terms(&plan, phase)?;
+                        first = first.or(f);
+                        terms
+                    }
                 };
-                terms.extend(v.iter().cloned());
-                vocab = Some(v);
+                if vocab.is_none() {
+                    vocab = Some(runner.vocab_terms(&plan, phase)?);
+                }
+                terms.extend(vocab.iter().flatten().cloned());
                 combine(&terms)
             }
         };
@@ -400,120 +436,5 @@ fn decode_step_counts_how(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use sim::program::{DataClass, Resource};
-
-    #[test]
-    fn sampling_keeps_first_and_last_and_is_sorted() {
-        assert_eq!(sampled_steps(2, false), vec![0, 1]);
-        assert_eq!(sampled_steps(3, false), vec![0, 2]);
-        assert_eq!(sampled_steps(0, false), Vec::<usize>::new());
-        let s = sampled_steps(127, false);
-        assert_eq!(s.first(), Some(&0));
-        assert_eq!(s.last(), Some(&126));
-        assert_eq!(s.len(), SAMPLED_DECODE_STEPS);
-        assert!(s.windows(2).all(|w| w[0] < w[1]));
-        assert_eq!(sampled_steps(127, true).len(), 127);
-    }
-
-    #[test]
-    fn burst_span_rounds_out_to_whole_requests() {
-        let mut p = Program::new();
-        let l = p.label("x");
-        p.push(
-            TaskKind::DramRead {
-                addr: 10,
-                bytes: 64,
-                class: DataClass::Weights,
-            },
-            Resource::Dram,
-            &[],
-            l,
-            None,
-        );
-        // Bytes 10..74 touch requests [0, 64) and [64, 128).
-        let c = program_counts(&p, 64);
-        assert_eq!((c.read_bytes, c.read_requested), (128, 64));
-    }
-
-    #[test]
-    fn truncation_keeps_the_shape_and_drops_out_of_range_nope_layers() {
-        let card = workloads::shipped("smollm3-3b").unwrap();
-        let t = truncated(&card, 2, 4096);
-        assert_eq!((t.num_layers, t.vocab_size), (2, 4096));
-        assert_eq!(t.hidden_size, card.hidden_size);
-        assert!(t.nope_layers.iter().all(|&l| l < 2));
-    }
-}
-
-#[cfg(test)]
-mod step_count_tests {
-    use super::*;
-    use sim::config::preset;
-
-    /// The affine per-step counts against compiling every step; `true` when the affine model
-    /// was used (and so was checked here).
-    fn agree(card: &ModelCard, config: &str, mapping: &str, batch: u64, prompt: u64) -> bool {
-        let mut cfg = preset(config).unwrap();
-        cfg.cim_macro.weight_bits = 4;
-        let strategy = mappings::strategy_by_name(mapping).unwrap();
-        let request_bytes = Engine::new(&cfg, EngineOptions::default())
-            .unwrap()
-            .dram_request_bytes();
-        let runner = Runner {
-            card,
-            cfg: &cfg,
-            strategy: strategy.as_ref(),
-            batch,
-            request_bytes,
-        };
-        let w = Workload {
-            prompt_tokens: prompt,
-            generate_tokens: 10,
-            batch,
-        };
-        let lens: Vec<u64> = decode_kv_lens(&w).collect();
-        let (fast, affine) = decode_step_counts_how(&runner, &lens).unwrap();
-        for (l, c) in lens.iter().zip(&fast) {
-            let program = runner.compile(card, Phase::Decode { kv_len: *l }).unwrap();
-            assert_eq!(
-                *c,
-                program_counts(&program, request_bytes),
-                "{} on {config}, {mapping}, batch {batch}, kv_len {l}",
-                card.name
-            );
-        }
-        affine
-    }
-
-    #[test]
-    fn affine_step_counts_equal_full_compiles_on_every_shipped_model() {
-        for name in workloads::shipped_names() {
-            let card = workloads::shipped(name).unwrap();
-            assert!(
-                agree(&card, "edgecim-65nm", "balanced-pipeline", 1, 5),
-                "{name}"
-            );
-        }
-    }
-
-    #[test]
-    fn affine_step_counts_equal_full_compiles_across_mappings_and_batches() {
-        let card = workloads::shipped("smollm2-135m").unwrap();
-        for mapping in mappings::strategy_names() {
-            for (config, batch) in [("edgecim-65nm", 2), ("cim-small-65nm", 1)] {
-                agree(&card, config, mapping, batch, 3);
-            }
-        }
-    }
-
-    #[test]
-    fn affine_step_counts_round_unaligned_kv_rows_to_bursts_exactly() {
-        // 3 KV heads x 40 dims x 1 byte = 120-byte rows: a read of L rows covers
-        // ceil(120 L / 64) bursts, not an affine function of L.
-        let mut card = workloads::shipped("smollm2-135m").unwrap();
-        card.head_dim = 40;
-        assert!(agree(&card, "edgecim-65nm", "balanced-pipeline", 1, 7));
-    }
-}
+#[path = "cycle_tests.rs"]
+mod tests;
