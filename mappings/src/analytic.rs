@@ -153,6 +153,8 @@ struct Eval<'a> {
     serial_end: f64,
     t: Totals,
     ops: Vec<OpEstimate>,
+    /// Keep a per-op [`OpEstimate`] (for `cimsim compile`); runs need only the totals.
+    keep_ops: bool,
 }
 
 impl Eval<'_> {
@@ -290,6 +292,9 @@ impl Eval<'_> {
         compute_s: f64,
         vector_s: f64,
     ) {
+        if !self.keep_ops {
+            return;
+        }
         self.ops.push(OpEstimate {
             name: op.name.clone(),
             tiles: 0,
@@ -340,7 +345,11 @@ impl Eval<'_> {
         let tr_end = self.run(|c| &mut c.interconnect, ready, tr);
 
         let mut est = OpEstimate {
-            name: op.name.clone(),
+            name: if self.keep_ops {
+                op.name.clone()
+            } else {
+                String::new()
+            },
             tiles: tiling.tiles(),
             batches: 0,
             macros: 0,
@@ -461,7 +470,9 @@ impl Eval<'_> {
             end = e;
         }
         est.bound = bound_of(est.dram_s, est.write_s, est.compute_s, est.vector_s);
-        self.ops.push(est);
+        if self.keep_ops {
+            self.ops.push(est);
+        }
         Ok(end)
     }
 }
@@ -476,13 +487,57 @@ pub fn analytic_phase(
     if ctx.cfg.kind == HardwareKind::Roofline {
         return crate::roofline::roofline_phase(graph, ctx);
     }
-    let hw = HwNumbers::new(ctx)?;
-    let plan = strategy.plan(ctx, graph.phase, graph.batch)?;
-    let merge = merge_factor(graph, &plan, hw.tile);
-    let order = graph.order();
-    if order.len() != graph.graph.node_count() {
+    let setup = AnalyticSetup::new(graph, ctx)?;
+    analytic_phase_with(graph, ctx, strategy, &setup, true)
+}
+
+/// What [`analytic_phase`] derives from the configuration and the graph's shape alone: the
+/// hardware numbers and the op order. Graphs that differ only in their KV length (decode steps,
+/// `DecoderGraph::set_decode_kv_len`) share one, so a run evaluating every decode step computes
+/// it once.
+#[derive(Debug, Clone)]
+pub struct AnalyticSetup {
+    /// `None` for a roofline device, which has no CIM hardware numbers.
+    hw: Option<HwNumbers>,
+    order: Vec<petgraph::graph::NodeIndex>,
+}
+
+impl AnalyticSetup {
+    pub fn new(graph: &DecoderGraph, ctx: &CompileContext) -> Result<AnalyticSetup, MappingError> {
+        let order = graph.order();
+        if order.len() != graph.graph.node_count() {
+            return Err(MappingError::GraphCycle);
+        }
+        let hw = match ctx.cfg.kind {
+            HardwareKind::Roofline => None,
+            HardwareKind::Cim => Some(HwNumbers::new(ctx)?),
+        };
+        Ok(AnalyticSetup { hw, order })
+    }
+}
+
+/// [`analytic_phase`] with a [`AnalyticSetup`] made for `graph`'s shape and `ctx`; `keep_ops`
+/// fills [`AnalyticPhase::ops`] (left empty otherwise, which saves an allocation per op).
+pub fn analytic_phase_with(
+    graph: &DecoderGraph,
+    ctx: &CompileContext,
+    strategy: &dyn MappingStrategy,
+    setup: &AnalyticSetup,
+    keep_ops: bool,
+) -> Result<AnalyticPhase, MappingError> {
+    if ctx.cfg.kind == HardwareKind::Roofline {
+        return crate::roofline::roofline_phase(graph, ctx);
+    }
+    if setup.order.len() != graph.graph.node_count() {
         return Err(MappingError::GraphCycle);
     }
+    let hw = match &setup.hw {
+        Some(hw) => hw.clone(),
+        None => HwNumbers::new(ctx)?,
+    };
+    let plan = strategy.plan(ctx, graph.phase, graph.batch)?;
+    let merge = merge_factor(graph, &plan, hw.tile);
+    let order = setup.order.iter().copied();
     let mut ev = Eval {
         ctx,
         dram_pj_per_bit: hw.dram_pj_per_bit,
@@ -503,7 +558,8 @@ pub fn analytic_phase(
             write: 0,
             macs: 0,
         },
-        ops: Vec::with_capacity(order.len()),
+        ops: Vec::with_capacity(if keep_ops { setup.order.len() } else { 0 }),
+        keep_ops,
     };
     let mut ready = vec![0.0f64; graph.graph.node_count()];
     let mut pending: Option<(&Op, f64)> = None;

@@ -26,7 +26,9 @@ mod strategy;
 pub mod tiling;
 mod traffic;
 
-pub use analytic::{analytic_phase, AnalyticPhase, Bound, OpEstimate};
+pub use analytic::{
+    analytic_phase, analytic_phase_with, AnalyticPhase, AnalyticSetup, Bound, OpEstimate,
+};
 pub use error::MappingError;
 pub use hw::{dram_streaming_efficiency, HwNumbers};
 pub use roofline::roofline_phase;

@@ -19,7 +19,9 @@ pub use limits::{
     check_cycle_cost, check_program_size, check_run_scale, MAX_CYCLE_EVENTS, MAX_GENERATE_TOKENS,
     MAX_PROGRAM_TOKEN_ROWS, MAX_RUN_MACS,
 };
-use mappings::{analytic_phase, strategy_by_name, CompileContext, MappingStrategy};
+use mappings::{
+    analytic_phase_with, strategy_by_name, AnalyticSetup, CompileContext, MappingStrategy,
+};
 use reports::{RunRecord, TraceEvent};
 use sim::config::{HardwareConfig, HardwareKind};
 use std::collections::BTreeMap;
@@ -355,10 +357,13 @@ fn run_analytic(
     w: &Workload,
     strategy: &dyn MappingStrategy,
 ) -> Result<(PhaseFigures, Vec<PhaseFigures>), RunError> {
-    let phase = |graph: &workloads::DecoderGraph, first: bool| -> Result<PhaseFigures, RunError> {
+    let bad = |e: mappings::MappingError| RunError::BadInput(e.to_string());
+    let phase = |graph: &workloads::DecoderGraph,
+                 first: bool,
+                 setup: &AnalyticSetup|
+     -> Result<PhaseFigures, RunError> {
         let ctx = CompileContext::new(cfg, card, first);
-        let a =
-            analytic_phase(graph, &ctx, strategy).map_err(|e| RunError::BadInput(e.to_string()))?;
+        let a = analytic_phase_with(graph, &ctx, strategy, setup, false).map_err(bad)?;
         Ok(PhaseFigures {
             time_s: a.time_s,
             energy_pj: a.energy_pj,
@@ -378,11 +383,21 @@ fn run_analytic(
         },
         w.batch,
     );
-    let prefill = phase(&prefill_graph, true)?;
+    let ctx = CompileContext::new(cfg, card, true);
+    let setup = AnalyticSetup::new(&prefill_graph, &ctx).map_err(bad)?;
+    let prefill = phase(&prefill_graph, true, &setup)?;
     drop(prefill_graph);
     let mut decode = Vec::with_capacity(w.generate_tokens.saturating_sub(1) as usize);
+    // Every decode step's graph has the same shape: one setup for all of them.
+    let mut decode_setup: Option<AnalyticSetup> = None;
     for_each_decode_graph(card, w, |g| {
-        decode.push(phase(g, false)?);
+        let setup = match decode_setup.as_ref() {
+            Some(s) => s,
+            None => decode_setup.insert(
+                AnalyticSetup::new(g, &CompileContext::new(cfg, card, false)).map_err(bad)?,
+            ),
+        };
+        decode.push(phase(g, false, setup)?);
         Ok(())
     })?;
     Ok((prefill, decode))
@@ -399,5 +414,40 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v))
             .collect();
         assert_eq!(bound_of(&m), "write");
+    }
+
+    #[test]
+    fn analytic_runs_equal_a_fresh_graph_and_setup_per_step() {
+        let w = Workload {
+            prompt_tokens: 9,
+            generate_tokens: 6,
+            batch: 2,
+        };
+        for (model, config) in [
+            ("smollm2-135m", "edgecim-65nm"),
+            ("qwen3-0.6b", "orin-nano"),
+        ] {
+            let card = workloads::shipped(model).unwrap();
+            let cfg = sim::config::preset(config).unwrap();
+            let strategy = strategy_by_name(mappings::DEFAULT_STRATEGY).unwrap();
+            let (prefill, decode) = run_analytic(&card, &cfg, &w, strategy.as_ref()).unwrap();
+            let phases = std::iter::once(Phase::Prefill { tokens: 9 })
+                .chain(decode_kv_lens(&w).map(|kv_len| Phase::Decode { kv_len }));
+            let figures = std::iter::once(&prefill).chain(&decode);
+            let mut n = 0;
+            for (p, fig) in phases.zip(figures) {
+                let first = matches!(p, Phase::Prefill { .. });
+                let ctx = CompileContext::new(&cfg, &card, first);
+                let a =
+                    mappings::analytic_phase(&build_graph(&card, p, 2), &ctx, strategy.as_ref())
+                        .unwrap();
+                assert_eq!(fig.time_s, a.time_s, "{model} {p:?}");
+                assert_eq!(fig.energy_pj, a.energy_pj);
+                assert_eq!(fig.busy_s, a.busy_s);
+                assert_eq!((fig.macs, fig.read_bytes), (a.macs, a.dram_read_bytes));
+                n += 1;
+            }
+            assert_eq!(n, 6);
+        }
     }
 }
