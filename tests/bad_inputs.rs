@@ -209,6 +209,7 @@ fn cases() -> Vec<Case> {
         case("workload: 64-bit overflow", vec![("big.toml", BIG_CARD.as_bytes().to_vec())], &sim(&["--model", "big.toml", "--prompt", "130000", "--generate", "1000", "--batch", "65536"]), &["big-14b", "MACs", "64-bit", "smaller --prompt"]),
         case("workload: cycle too costly", vec![("big.toml", BIG_CARD.as_bytes().to_vec())], &["simulate", "--model", "big.toml", "--prompt", "100000", "--generate", "2"], &["too large for the cycle fidelity", "DRAM events", "--fidelity analytic"]),
         case("workload: program too large", vec![], &["compile", "--model", "qwen3-0.6b", "--prompt", "40000", "--batch", "4096"], &["token rows", "too large", "allowed up to 4194304"]),
+        case("mapping: resident on one macro", vec![], &with_q(&["--mapping", "resident", "--set", "chip.tiles=1", "--set", "chip.macros_per_tile=1"]), &["`resident`", "at least 2 macros", "chip.tiles x chip.macros_per_tile = 1"]),
         case("mapping: unknown", vec![], &with_q(&["--mapping", "balanced"]), &["`balanced`", "balanced-pipeline"]),
         case("output: missing directory", vec![], &with_q(&["--csv", "nodir/run.csv"]), &["nodir/run.csv", "does not exist"]),
         case("output: directory is a file", vec![("f", vec![]), ("cfg.json", hf())], &["model", "import", "cfg.json", "-o", "f/card.toml"], &["f/card.toml", "(it is a file)"]),

@@ -30,6 +30,15 @@ pub(crate) fn resident_set(
     batch: u64,
 ) -> Result<(BTreeMap<String, ResidentSlot>, u64), MappingError> {
     let macros = hw.macros;
+    if macros < 2 {
+        // One group keeps weights, another streams the rest: a single macro cannot do both.
+        return Err(MappingError::Unsupported {
+            strategy: "resident",
+            reason: format!(
+                "it needs at least 2 macros (chip.tiles x chip.macros_per_tile = {macros})"
+            ),
+        });
+    }
     let kib = ctx.cfg.chip.resident_weight_kib;
     let capacity = if kib == 0 {
         macros
