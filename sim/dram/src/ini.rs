@@ -181,14 +181,6 @@ impl Ini {
                     .to_string(),
             });
         }
-        for (section, key) in REQUIRED {
-            if !values.contains_key(&(section.to_string(), key.to_string())) {
-                return Err(DramError::MissingKey {
-                    path: path.to_string(),
-                    key: format!("{section}.{key}"),
-                });
-            }
-        }
         Ok(Ini {
             path: path.to_string(),
             values,
@@ -468,6 +460,15 @@ pub fn spec_from_ini_str(text: &str, origin: &str, name: &str) -> Result<DramSpe
             trans_queue_size: ini.int32("system", "trans_queue_size", 32)?,
         },
     };
+    // Checked after the values, so that a wrong value is reported where it is.
+    for (section, key) in REQUIRED {
+        if ini.raw(section, key).is_none() {
+            return Err(DramError::MissingKey {
+                path: p.to_string(),
+                key: format!("{section}.{key}"),
+            });
+        }
+    }
     spec.validate(origin)?;
     Ok(spec)
 }
