@@ -29,6 +29,21 @@ pub struct BenchOptions {
     pub runs: usize,
     /// Groups to run (all when empty).
     pub groups: Vec<Group>,
+    /// The `cimsim` binary the DRAM and sweep scenarios run as child processes (default: this
+    /// executable).
+    pub exe: Option<std::path::PathBuf>,
+}
+
+impl BenchOptions {
+    /// The `cimsim` binary for child processes.
+    pub fn exe(&self) -> Result<std::path::PathBuf, String> {
+        match &self.exe {
+            Some(p) => Ok(p.clone()),
+            None => {
+                std::env::current_exe().map_err(|e| format!("cannot find the cimsim binary: {e}"))
+            }
+        }
+    }
 }
 
 /// One line of the table.

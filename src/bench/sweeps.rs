@@ -69,6 +69,7 @@ pub struct SweepRun {
 
 /// Runs a sweep of `points` points in a child process with `jobs` workers.
 pub fn run_child(
+    exe: &Path,
     work_dir: &Path,
     points: u64,
     fidelity: SweepFidelity,
@@ -82,7 +83,6 @@ pub fn run_child(
         std::fs::remove_dir_all(&out)
             .map_err(|e| format!("cannot clear {}: {e}", out.display()))?;
     }
-    let exe = std::env::current_exe().map_err(|e| format!("cannot find the cimsim binary: {e}"))?;
     let t0 = Instant::now();
     let output = Command::new(exe)
         .arg("bench")

@@ -64,6 +64,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         quick: args.quick,
         runs: args.runs,
         groups,
+        exe: None,
     };
     println!("machine: {}", bench::machine());
     println!(

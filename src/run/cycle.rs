@@ -5,15 +5,16 @@
 //! so by default the engine simulates a few representative pieces and combines them linearly:
 //! - **layers**: decoder layers are identical, so a phase's time is `T(N) = T(k₁) + (N-k₁)·Δ`
 //!   where Δ = (T(k₂) - T(k₁)) / (k₂ - k₁) is the cost of one more layer in steady state; the
-//!   phase is simulated with k₁ = 1 and k₂ = 3 to 5 layers ([`sampled_layers`]: one layer's cost
+//!   phase is simulated with k₁ = 1 and k₂ = 2 to 5 layers ([`sampled_layers`]: one layer's cost
 //!   varies by a few percent with where refresh and queue state fall, so Δ is averaged over
-//!   four small layers, or two large ones);
+//!   four small layers; a large layer is measured alone);
 //! - **vocabulary**: the LM head is one long stream of identical tiles, so its cost is linear in
 //!   the vocabulary; its per-row cost is measured on two pieces without decoder layers (4,096
-//!   and 8,192 LM-head rows). It does not depend on the KV length, so decode measures it once;
+//!   and 8,192 LM-head rows). It depends neither on the KV length nor on the phase, so a run
+//!   measures it once;
 //! - **decode steps**: steps differ only in their KV length, and their cost is linear in it; the
-//!   first and the last step are simulated and the rest interpolated. With large layers (two
-//!   extra layers in the second piece), the last step is simulated with its base piece only:
+//!   first and the last step are simulated and the rest interpolated. With large layers (one or
+//!   two extra layers in the second piece), the last step is simulated with its base piece only:
 //!   the KV length changes each layer's attention by the same amount in the base piece's layer
 //!   as in the steady-state layers (within 1% of the per-layer slope on the shipped models, at
 //!   KV lengths 129 to 1,151), so `Δ(L) = Δ(L₀) + a(L) - a(L₀)`.
@@ -42,14 +43,17 @@ pub const SAMPLED_VOCAB: u64 = 4096;
 /// Layer counts of the two layer pieces, at most: the second spans up to four layers more than
 /// the first, fewer when the layers are large (see [`sampled_layers`]).
 pub const SAMPLED_LAYERS: (u32, u32) = (1, 5);
-/// Layer weight bytes the second layer piece adds over the first, at least (it adds at least
-/// two layers and at most four).
+/// Layer weight bytes the second layer piece adds over the first, at least (it adds one to four
+/// layers).
 pub const SAMPLED_LAYER_BYTES: u64 = 12 << 20;
 
 /// The two layer pieces for `card` at `weight_bits`: one layer's cost varies by a few percent
 /// with where refreshes and queue states fall, so the per-layer cost is averaged over enough
-/// layers to hold [`SAMPLED_LAYER_BYTES`] of weights (small layers: four layers; large ones:
-/// two, where the variation is a smaller share of each layer).
+/// layers to hold [`SAMPLED_LAYER_BYTES`] of weights (small layers: four layers; layers of
+/// 12 MB or more: one, where the variation is a small share of the layer). Measured against
+/// 1-and-5-layer pieces at prompt 128 on `edgecim-65nm`, one extra layer moved the decode
+/// estimate of the models with layers of 12 MB or more by at most 0.7%; two or three extra
+/// layers moved smollm2-135m's (1.7 MB layers) by up to 3%, four did not.
 pub fn sampled_layers(card: &ModelCard, weight_bits: u32) -> (u32, u32) {
     let (k1, k_max) = SAMPLED_LAYERS;
     let layer_bytes = card
@@ -57,7 +61,7 @@ pub fn sampled_layers(card: &ModelCard, weight_bits: u32) -> (u32, u32) {
         .saturating_mul(u64::from(weight_bits))
         / 8;
     let extra = SAMPLED_LAYER_BYTES.div_ceil(layer_bytes.max(1));
-    let extra = extra.clamp(2, u64::from(k_max - k1)) as u32;
+    let extra = extra.clamp(1, u64::from(k_max - k1)) as u32;
     (k1, k1 + extra)
 }
 
@@ -175,7 +179,7 @@ impl Runner<'_> {
         let v1 = v.min(SAMPLED_VOCAB);
         Plan {
             layer_sampling: n > k.1 + 1 && self.strategy.name() != "resident",
-            shift_later_steps: k.1 - k.0 == 2,
+            shift_later_steps: k.1 - k.0 <= 2,
             layers: k,
             v1,
             v2: v.min(v1 + SAMPLED_VOCAB),
@@ -331,6 +335,18 @@ pub fn run_cycle(
     }
 
     let plan = runner.plan();
+    // The LM-head extension depends neither on the KV length nor on the phase (prefill runs the
+    // LM head for one token per sequence, as a decode step does): measured once per run.
+    let vocab_phase = kv_lens
+        .first()
+        .map_or(prefill_phase, |&kv_len| Phase::Decode { kv_len });
+    let mut vocab: Option<Terms> = None;
+    let mut vocab_terms = |runner: &Runner<'_>| -> Result<Terms, RunError> {
+        if vocab.is_none() {
+            vocab = Some(runner.vocab_terms(&plan, vocab_phase)?);
+        }
+        Ok(vocab.clone().unwrap_or_default())
+    };
     let prefill_counts =
         program_counts(&runner.compile(card, prefill_phase)?, runner.request_bytes);
     let prefill = match traced.first() {
@@ -338,7 +354,7 @@ pub fn run_cycle(
         None if runner.whole(&plan) => runner.whole_phase(prefill_phase)?,
         None => {
             let (mut terms, _) = runner.layer_terms(&plan, prefill_phase)?;
-            terms.extend(runner.vocab_terms(&plan, prefill_phase)?);
+            terms.extend(vocab_terms(&runner)?);
             combine(&terms)
         }
     }
@@ -347,8 +363,6 @@ pub fn run_cycle(
     let decode_counts = decode_step_counts(&runner, &kv_lens)?;
     let sampled = sampled_steps(kv_lens.len(), false);
     let mut simulated: Vec<(usize, PhaseFigures)> = Vec::with_capacity(sampled.len());
-    // The LM-head extension does not depend on the KV length: measured once, at the first step.
-    let mut vocab: Option<Vec<(f64, PhaseFigures)>> = None;
     let mut first: Option<FirstStep> = None;
     for &i in &sampled {
         let phase = Phase::Decode { kv_len: kv_lens[i] };
@@ -364,10 +378,7 @@ pub fn run_cycle(
                         terms
                     }
                 };
-                if vocab.is_none() {
-                    vocab = Some(runner.vocab_terms(&plan, phase)?);
-                }
-                terms.extend(vocab.iter().flatten().cloned());
+                terms.extend(vocab_terms(&runner)?);
                 combine(&terms)
             }
         };
