@@ -4,8 +4,8 @@
 //! analytic model; plus a prefill summary. The Programs are compiled too, so their task counts
 //! are real.
 
-use super::bad_input;
 use super::args::{HardwareArgs, Weights};
+use super::bad_input;
 use clap::Args;
 use mappings::{
     analytic_phase, strategy_by_name, AnalyticPhase, CompileContext, MappingError, MappingPlan,

@@ -1,8 +1,8 @@
 //! One module per subcommand. Shared helpers: the bad-input marker that selects exit code 2, and
 //! atomic output writing (temporary file + rename, so a failed run never leaves half a file).
 
-pub mod bench;
 pub mod args;
+pub mod bench;
 pub mod compile;
 pub mod config;
 pub mod dram;
@@ -52,7 +52,11 @@ pub fn check_output(path: &Path) -> anyhow::Result<()> {
             "cannot write {}: the directory {} does not exist{}",
             path.display(),
             dir.display(),
-            if dir.exists() { " (it is a file)" } else { "; create it first" }
+            if dir.exists() {
+                " (it is a file)"
+            } else {
+                "; create it first"
+            }
         )));
     }
     if path.is_dir() {
