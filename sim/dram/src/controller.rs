@@ -79,6 +79,11 @@ pub(crate) struct Controller {
     nonempty: u64,
     /// Bit q set when command queue q (q < 64) is full; with more than 64 queues, unused.
     full: u64,
+    /// Bit q set when the read queue (`[0]`) or the write buffer (`[1]`) holds a request for
+    /// command queue q (q < 64), with the counts behind the bits: a transaction scan that
+    /// cannot succeed is skipped.
+    waiting: [u64; 2],
+    waiting_count: [Vec<u32>; 2],
     /// Per command queue, a cycle before which none of its entries can issue. Timing limits
     /// only grow as commands issue, so this stays a valid bound until the queue's contents or
     /// its bank's state change, which reset it to 0.
@@ -136,6 +141,8 @@ impl Controller {
             cmd_queued: 0,
             nonempty: 0,
             full: 0,
+            waiting: [0; 2],
+            waiting_count: [vec![0; queues], vec![0; queues]],
             queue_ready: vec![0; queues],
             queue_writes: vec![0; queues],
             queue_rank: (0..queues)
@@ -175,6 +182,11 @@ impl Controller {
             return false;
         }
         let queue = self.queue_index(&loc) as u32;
+        let w = usize::from(is_write);
+        self.waiting_count[w][queue as usize] += 1;
+        if queue < 64 {
+            self.waiting[w] |= 1u64 << queue;
+        }
         let q = if is_write {
             &mut self.write_q
         } else {
@@ -394,8 +406,14 @@ impl Controller {
         } else {
             &self.read_q
         };
+        let small = self.cmd_queues.len() <= 64;
+        if small && self.waiting[usize::from(draining)] & !self.full == 0 {
+            // No waiting request has a command queue with room (or none is waiting).
+            self.trans_blocked = true;
+            return changed;
+        }
         // The oldest request whose command queue has room.
-        let found = if self.cmd_queues.len() <= 64 {
+        let found = if small {
             let full = self.full;
             q.iter()
                 .position(|r| full & (1u64 << r.queue) == 0)
@@ -412,6 +430,11 @@ impl Controller {
             } else {
                 self.read_q.remove(i)
             };
+            let w = usize::from(req.is_write);
+            self.waiting_count[w][qi] -= 1;
+            if self.waiting_count[w][qi] == 0 && qi < 64 {
+                self.waiting[w] &= !(1u64 << qi);
+            }
             // A new entry never lets an older one issue sooner (it can only add pending row
             // hits, which hold precharges back), so the queue's bound only has to come down to
             // the new entry's own earliest command. An empty queue's bound is stale: reset it.
