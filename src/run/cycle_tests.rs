@@ -66,7 +66,7 @@ mod shift_tests {
             request_bytes: 64,
         };
         let plan = runner.plan();
-        assert!(plan.shift_later_steps && plan.layer_sampling);
+        assert!(plan.layer_sampling);
         let (_, first) = runner
             .layer_terms(&plan, Phase::Decode { kv_len: 129 })
             .unwrap();
