@@ -17,7 +17,7 @@ pub fn did_you_mean<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a st
     let limit = (wrong.chars().count() / 3).max(2);
     candidates
         .into_iter()
-        .map(|c| (edit_distance(wrong, c), c))
+        .map(|c| (suggest::edit_distance(wrong, c), c))
         .filter(|(d, _)| *d <= limit)
         .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)))
         .map(|(_, c)| format!("; did you mean `{c}`?"))
@@ -34,20 +34,4 @@ pub fn with_unknown_field_hint(message: &str) -> String {
         Some(did_you_mean(wrong, expected.split('`').skip(1).step_by(2)))
     })();
     format!("{message}{}", hint.unwrap_or_default())
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
 }

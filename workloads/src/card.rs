@@ -71,7 +71,7 @@ impl ModelCard {
     pub fn from_toml_str(text: &str, source_name: &str) -> Result<ModelCard, WorkloadError> {
         let card: ModelCard = toml::from_str(text).map_err(|e| WorkloadError::CardSyntax {
             source_name: source_name.to_string(),
-            message: crate::suggest::with_unknown_field_hint(e.to_string().trim_end()),
+            message: suggest::with_unknown_field_hint(e.to_string().trim_end()),
         })?;
         card.validate(source_name)?;
         Ok(card)

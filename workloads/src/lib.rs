@@ -12,7 +12,6 @@ mod error;
 mod graph;
 mod hf;
 mod shipped;
-mod suggest;
 
 pub use card::{ModelCard, SUPPORTED_ACTIVATIONS};
 pub use counts::{decode_kv_lens, phase_macs, workload_macs, ModelCounts, Phase, Workload};

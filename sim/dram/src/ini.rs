@@ -125,7 +125,7 @@ impl Ini {
                             "unknown section `[{}]`; allowed: [{}]{}",
                             name.trim(),
                             SECTIONS.join("], ["),
-                            crate::suggest::did_you_mean(&section, SECTIONS.iter().copied())
+                            suggest::did_you_mean(&section, SECTIONS.iter().copied())
                         ),
                     });
                 }
@@ -167,7 +167,7 @@ impl Ini {
                     value: v.trim().to_string(),
                     allowed: format!(
                         "unknown key (see DRAMsim3's configuration.cc for the keys){}",
-                        crate::suggest::did_you_mean(&key, candidates)
+                        suggest::did_you_mean(&key, candidates)
                     ),
                 });
             }

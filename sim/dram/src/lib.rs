@@ -31,7 +31,6 @@ pub mod presets;
 mod refresh;
 pub mod spec;
 pub mod stats;
-mod suggest;
 mod system;
 pub mod timing;
 pub mod trace;

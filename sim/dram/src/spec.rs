@@ -211,7 +211,7 @@ impl DramSpec {
     pub fn from_toml_str(text: &str, origin: &str) -> Result<DramSpec, DramError> {
         let spec: DramSpec = toml::from_str(text).map_err(|e| DramError::Toml {
             path: origin.to_string(),
-            message: crate::suggest::with_unknown_field_hint(e.to_string().trim_end()),
+            message: suggest::with_unknown_field_hint(e.to_string().trim_end()),
         })?;
         spec.validate(origin)?;
         Ok(spec)

@@ -1,4 +1,4 @@
-//! Nearest-name hints for error messages: `did you mean` for a misspelt key, also added to the
+//! Nearest-name hints for error messages, shared by every parser of the workspace: `did you mean` for a misspelt key, also added to the
 //! "unknown field" messages of serde, which list the valid names but do not pick one.
 
 /// `; did you mean `X`?` for the candidate nearest to `wrong` by edit distance, when it is near
@@ -48,7 +48,8 @@ fn unknown_field_hint(line: &str) -> String {
     did_you_mean(wrong, candidates)
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
+/// Levenshtein distance over chars.
+pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     let mut cur = vec![0; b.len() + 1];
