@@ -111,27 +111,23 @@ fn main() {
         program.tasks.len(),
         weights as f64 / 1e6
     );
-    let exact = EngineOptions {
-        exact: true,
-        ..EngineOptions::default()
-    };
-    measure("cycle, exact", &program, exact, 5);
+    let cycle = EngineOptions::default();
+    measure("cycle", &program, cycle, 5);
     measure(
-        "cycle, exact + timeline",
+        "cycle + timeline",
         &program,
         EngineOptions {
             record_timeline: true,
-            ..exact
+            ..cycle
         },
         5,
     );
-    measure("cycle, layer reuse", &program, EngineOptions::default(), 5);
     measure(
         "analytic DRAM",
         &program,
         EngineOptions {
             fidelity: Fidelity::Analytic,
-            ..exact
+            ..cycle
         },
         5,
     );

@@ -127,10 +127,6 @@ impl Runner<'_> {
             self.cfg,
             EngineOptions {
                 fidelity: Fidelity::Cycle,
-                // The engine's own layer reuse stays off: this module samples (and is checked
-                // against `exact`); the engine's reuse misjudged some DRAM-bound programs by
-                // 20-40% (a 1-channel INT8 decode of smollm2-135m).
-                exact: true,
                 record_timeline,
             },
         )

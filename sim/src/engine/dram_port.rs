@@ -12,8 +12,6 @@ pub(crate) struct DramCounters {
     pub(crate) refreshes: u64,
     /// IDD-model energy including background energy up to the model's current cycle.
     pub(crate) energy_pj: f64,
-    /// The background (standby) part of `energy_pj`.
-    pub(crate) background_pj: f64,
 }
 
 impl DramCounters {
@@ -24,19 +22,6 @@ impl DramCounters {
             row_hits: self.row_hits.saturating_sub(earlier.row_hits),
             refreshes: self.refreshes.saturating_sub(earlier.refreshes),
             energy_pj: self.energy_pj - earlier.energy_pj,
-            background_pj: self.background_pj - earlier.background_pj,
-        }
-    }
-
-    /// `self + scale x window`, counts rounded to the nearest integer.
-    pub(crate) fn plus_scaled(&self, window: &DramCounters, scale: f64) -> DramCounters {
-        let count = |c: u64| (c as f64 * scale).round() as u64;
-        DramCounters {
-            activates: self.activates + count(window.activates),
-            row_hits: self.row_hits + count(window.row_hits),
-            refreshes: self.refreshes + count(window.refreshes),
-            energy_pj: self.energy_pj + scale * window.energy_pj,
-            background_pj: self.background_pj + scale * window.background_pj,
         }
     }
 }
@@ -90,7 +75,6 @@ impl DramModel for dram::DramSystem {
             row_hits: s.row_hits,
             refreshes: s.refreshes,
             energy_pj: s.energy_pj,
-            background_pj: s.energy.background_pj,
         }
     }
 }

@@ -10,13 +10,12 @@
 //! cycle-level DRAM model; `Analytic` times each DRAM task in closed form (burst bytes at peak
 //! bandwidth, plus the DRAM's measured unloaded latency) and charges DRAM energy per bit.
 //!
-//! With `exact` set, every task and every DRAM request is simulated. Otherwise programs whose
-//! decoder layers repeat use steady-state layer reuse (`reuse.rs`): the first few layers are
-//! simulated and the measured per-layer period stands in for the rest; counts stay exact.
+//! Every task and every DRAM request of a program is simulated; the engine has no shortcut of
+//! its own. A caller that wants fewer (a few layers or steps standing for many) builds the
+//! smaller programs itself (`cimsim`'s run module samples that way).
 
 mod cost;
 mod dram_port;
-mod reuse;
 mod sched;
 #[cfg(test)]
 mod simple_dram;
@@ -30,7 +29,7 @@ pub use timeline::{resource_name, TimelineEvent};
 
 use crate::components::{clock_period_ps, peak_macs_per_s, static_power_mw, total_macros};
 use crate::config::{HardwareConfig, HardwareKind};
-use crate::program::{Program, TaskKind};
+use crate::program::Program;
 
 use cost::CostModel;
 use dram_port::{DramCounters, DramModel, DramPort};
@@ -53,10 +52,6 @@ pub enum Fidelity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct EngineOptions {
     pub fidelity: Fidelity,
-    /// Simulate every layer; without it, repeating decoder layers are simulated a few times
-    /// and extrapolated (time and DRAM figures within a fraction of a percent on steady
-    /// streams; counts exact either way).
-    pub exact: bool,
     /// Record one [`TimelineEvent`] per task in [`PhaseStats::timeline`].
     pub record_timeline: bool,
 }
@@ -202,8 +197,6 @@ pub struct Engine {
     totals: RunTotals,
     scratch: Scratch,
     poisoned: bool,
-    /// Per task of the running program: which reuse probes it is (bit mask; empty: none).
-    probe_slots: Vec<u16>,
 }
 
 impl Engine {
@@ -257,7 +250,6 @@ impl Engine {
             totals: RunTotals::new(),
             scratch: Scratch::default(),
             poisoned: false,
-            probe_slots: Vec::new(),
         })
     }
 
@@ -268,18 +260,9 @@ impl Engine {
     }
 
     /// Executes one program starting when the previous one finished; returns its stats.
-    ///
-    /// Unless `exact` is set (or a timeline is recorded, or the fidelity is analytic), a
-    /// program whose decoder layers repeat is run with steady-state layer reuse (see
-    /// `reuse.rs`): counts stay exact, time and DRAM figures are extrapolated.
     pub fn run(&mut self, program: &Program) -> Result<PhaseStats, EngineError> {
         if self.poisoned {
             return Err(EngineError::Poisoned);
-        }
-        let reuse_allowed =
-            !self.opts.exact && !self.opts.record_timeline && self.opts.fidelity == Fidelity::Cycle;
-        if let Some(plan) = reuse_allowed.then(|| reuse::detect(program)).flatten() {
-            return self.run_reused(program, &plan);
         }
         let start_ps = self.now_ps;
         let before = self.dram_counters();
@@ -293,108 +276,19 @@ impl Engine {
         }
         let after = self.dram_counters();
         let dram = after.minus(&before);
-        let busy = raw.busy.busy_ps();
-        let stats = self.phase_stats(program, start_ps, raw.end_ps, &raw, busy, dram, timeline);
+        let stats = self.phase_stats(program, start_ps, &raw, dram, timeline);
         Ok(stats)
     }
 
-    /// Runs the reduced program and extrapolates its measured steady-state period over the
-    /// layer units it skipped.
-    fn run_reused(
-        &mut self,
-        program: &Program,
-        plan: &reuse::LayerPlan,
-    ) -> Result<PhaseStats, EngineError> {
-        let small = reuse::reduced(program, plan);
-        let start_ps = self.now_ps;
-        let before = self.dram_counters();
-        self.probe_slots = plan.probe_slots(&small);
-        let result = self.execute(&small, &mut Vec::new());
-        self.probe_slots = Vec::new();
-        let raw = result?;
-        if let Some(port) = self.dram.as_mut() {
-            port.align_idle_to(raw.end_ps);
-        }
-        let measured = self.dram_counters().minus(&before);
-        let pair = |p: usize| match (raw.probes[2 * p], raw.probes[2 * p + 1]) {
-            (Some(a), Some(b)) => Some((a, b)),
-            _ => None,
-        };
-        let Some((unit_a, unit_b)) = pair(0) else {
-            self.poisoned = true;
-            return Err(EngineError::InvalidProgram {
-                task: 0,
-                reason: "layer reuse lost track of its probe tasks".to_string(),
-            });
-        };
-        // The window spans `WINDOW_UNITS` units; in steady state every task shifts by the same
-        // period from one unit to the next, so the unit's last task measures it.
-        let k = plan.skipped_units();
-        let scale = k as f64 / reuse::WINDOW_UNITS as f64;
-        let window_ps = unit_b.at_ps.saturating_sub(unit_a.at_ps);
-        let end_ps = raw.end_ps + (window_ps as f64 * scale).round() as u64;
-        // Busy time per period, over the same window.
-        let mut busy = raw.busy.busy_ps();
-        for (i, b) in busy.iter_mut().enumerate() {
-            *b +=
-                (unit_b.busy_ps[i].saturating_sub(unit_a.busy_ps[i]) as f64 * scale).round() as u64;
-        }
-        // DRAM command counts and energy repeat with the DRAM's own reads; refreshes and
-        // background energy with time.
-        let (dram_a, dram_b) = pair(1 + stats::BusyKind::Dram as usize).unwrap_or((unit_a, unit_b));
-        let mut per_window = dram_b.dram.minus(&dram_a.dram);
-        let timed = unit_b.dram.minus(&unit_a.dram);
-        per_window.energy_pj =
-            per_window.energy_pj - per_window.background_pj + timed.background_pj;
-        per_window.background_pj = timed.background_pj;
-        per_window.refreshes = timed.refreshes;
-        let dram = measured.plus_scaled(&per_window, scale);
-        let counts = self.exact_counts(program);
-        // The skipped time is accounted by the extrapolation, not charged again.
-        if let Some(port) = self.dram.as_mut() {
-            port.align_idle_to(end_ps);
-        }
-        self.now_ps = end_ps;
-        let mut stats =
-            self.phase_stats(program, start_ps, end_ps, &counts, busy, dram, Vec::new());
-        stats.extrapolated_units = k;
-        Ok(stats)
-    }
-
-    /// Counts and per-task energies of a whole program without simulating it.
-    fn exact_counts(&self, program: &Program) -> sched::RawStats {
-        let mut st = sched::RawStats {
-            macs: program.macs(),
-            ..sched::RawStats::default()
-        };
-        for t in &program.tasks {
-            self.cost.task(&t.kind, &mut st.energy);
-            match t.kind {
-                TaskKind::MacroCompute { macs, .. } => st.macro_macs += macs,
-                TaskKind::DramRead { addr, bytes, class } => {
-                    self.count_dram(&mut st, addr, bytes, class, false);
-                }
-                TaskKind::DramWrite { addr, bytes, class } => {
-                    self.count_dram(&mut st, addr, bytes, class, true);
-                }
-                _ => {}
-            }
-        }
-        st
-    }
-
-    #[allow(clippy::too_many_arguments)]
     fn phase_stats(
         &mut self,
         program: &Program,
         start_ps: u64,
-        end_ps: u64,
         raw: &sched::RawStats,
-        busy: [u64; 5],
         dram: DramCounters,
         timeline: Vec<TimelineEvent>,
     ) -> PhaseStats {
-        let time_ps = end_ps - start_ps;
+        let time_ps = raw.end_ps - start_ps;
         let mut energy = raw.energy;
         let burst_bytes = (raw.read_bursts + raw.write_bursts) * self.request_bytes;
         match (self.opts.fidelity, self.dram_energy_pj_per_bit) {
@@ -424,11 +318,10 @@ impl Engine {
             dram_row_hits: dram.row_hits,
             dram_refreshes: dram.refreshes,
             energy_pj: energy_map(&energy),
-            busy_ps: busy_map(&busy),
+            busy_ps: busy_map(&raw.busy.busy_ps()),
             macro_utilization: utilization(raw.macro_macs, self.peak_macs_per_s, time_ps),
             tasks: program.tasks.len() as u64,
             dram_requests: raw.read_bursts + raw.write_bursts,
-            extrapolated_units: 0,
             timeline,
         };
         self.totals.add(&stats, self.peak_macs_per_s);

@@ -19,8 +19,7 @@ use std::collections::BinaryHeap;
 
 use crate::program::{Program, Resource, TaskKind};
 
-use super::dram_port::{request_range, DramCounters, FeedResult};
-use super::reuse::PROBE_PAIRS;
+use super::dram_port::{request_range, FeedResult};
 use super::stats::{class_slot, BusyKind, BusyTracker, EnergyKind};
 use super::timeline::{resource_name, TimelineEvent};
 use super::{EngineError, EngineLimits, Fidelity};
@@ -72,16 +71,6 @@ pub(crate) struct RawStats {
     pub(crate) energy: [f64; 7],
     pub(crate) busy: BusyTracker,
     pub(crate) events: u64,
-    /// State when the probe tasks (`Engine::probe_slots`) finished, for layer reuse.
-    pub(crate) probes: [Option<Probe>; 2 * PROBE_PAIRS],
-}
-
-/// Time, DRAM counters and busy time at the finish of a probe task.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Probe {
-    pub(crate) at_ps: u64,
-    pub(crate) dram: DramCounters,
-    pub(crate) busy_ps: [u64; 5],
 }
 
 /// Checks the program and builds the dependency and resource-queue arrays.
@@ -534,22 +523,6 @@ impl super::Engine {
             s.busy[r] = false;
         }
         st.busy.end(busy_from_u8(s.busy_kind[i]), now);
-        if let Some(&mask) = self.probe_slots.get(i).filter(|&&m| m != 0) {
-            let probe = Probe {
-                at_ps: now,
-                dram: self
-                    .dram
-                    .as_ref()
-                    .map(|p| p.model.counters())
-                    .unwrap_or_default(),
-                busy_ps: st.busy.at(now),
-            };
-            for (bit, slot) in st.probes.iter_mut().enumerate() {
-                if mask & (1 << bit) != 0 {
-                    *slot = Some(probe);
-                }
-            }
-        }
         let (a, b) = (
             s.dependents_start[i] as usize,
             s.dependents_start[i + 1] as usize,

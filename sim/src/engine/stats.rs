@@ -103,17 +103,6 @@ impl BusyTracker {
     pub(crate) fn busy_ps(&self) -> [u64; 5] {
         self.busy_ps
     }
-
-    /// Busy time so far, counting the running stretch of each active kind up to `now_ps`.
-    pub(crate) fn at(&self, now_ps: u64) -> [u64; 5] {
-        let mut b = self.busy_ps;
-        for ((busy, &active), &since) in b.iter_mut().zip(&self.active).zip(&self.since_ps) {
-            if active > 0 {
-                *busy += now_ps.saturating_sub(since);
-            }
-        }
-        b
-    }
 }
 
 /// What one program (prefill, or one decode step) did and cost.
@@ -155,9 +144,6 @@ pub struct PhaseStats {
     /// Tasks executed and DRAM requests issued (work counters for performance reports).
     pub tasks: u64,
     pub dram_requests: u64,
-    /// Repeating layer units whose time and DRAM figures were extrapolated from measured ones
-    /// instead of simulated (0 with `exact`).
-    pub extrapolated_units: u64,
     /// One event per task when the engine records a timeline, otherwise empty.
     pub timeline: Vec<TimelineEvent>,
 }
