@@ -8,8 +8,7 @@ use crate::MappingError;
 use sim::components::{compute_cycles, write_cycles};
 use sim::config::MacroConfig;
 use sim::dram::{self as dram, DramSpec};
-use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 
 /// Hardware figures of one configuration at one precision.
 #[derive(Debug, Clone, PartialEq)]
@@ -109,12 +108,11 @@ const EFFICIENCY_PROBE_BYTES: u64 = 1 << 21;
 /// the cycle-level engine simulates (row hits, bank and bus timing, refresh) without
 /// simulating it per design point.
 pub fn dram_streaming_efficiency(spec: &DramSpec) -> f64 {
-    static MEMO: OnceLock<Mutex<HashMap<String, f64>>> = OnceLock::new();
-    let key = format!("{spec:?}");
-    let memo = MEMO.get_or_init(|| Mutex::new(HashMap::new()));
-    if let Some(&e) = memo.lock().ok().and_then(|m| m.get(&key).copied()).as_ref() {
-        return e;
-    }
+    static MEMO: SpecMemo = SpecMemo::new();
+    MEMO.get_or_measure(spec, measure_streaming_efficiency)
+}
+
+fn measure_streaming_efficiency(spec: &DramSpec) -> f64 {
     let req = spec.request_bytes().max(1);
     let requests: Vec<dram::TraceRequest> = (0..EFFICIENCY_PROBE_BYTES / req)
         .map(|i| dram::TraceRequest {
@@ -125,27 +123,22 @@ pub fn dram_streaming_efficiency(spec: &DramSpec) -> f64 {
         .collect();
     let report = dram::run_trace(spec, &requests);
     let peak = spec.peak_bandwidth_gbps();
-    let efficiency = if peak > 0.0 && report.bandwidth_gbps.is_finite() {
+    if peak > 0.0 && report.bandwidth_gbps.is_finite() {
         (report.bandwidth_gbps / peak).clamp(0.01, 1.0)
     } else {
         1.0
-    };
-    if let Ok(mut m) = memo.lock() {
-        m.insert(key, efficiency);
     }
-    efficiency
 }
 
 /// Time one read takes on an idle DRAM model (activate, CAS latency, burst), seconds. A
 /// pipeline whose reads wait for writes (a small staging buffer) pays it once per round trip.
 /// Measured once per distinct DRAM spec with `dram::run_trace`, as the engine measures it.
 pub fn dram_unloaded_latency_s(spec: &DramSpec) -> f64 {
-    static MEMO: OnceLock<Mutex<HashMap<String, f64>>> = OnceLock::new();
-    let key = format!("{spec:?}");
-    let memo = MEMO.get_or_init(|| Mutex::new(HashMap::new()));
-    if let Some(&l) = memo.lock().ok().and_then(|m| m.get(&key).copied()).as_ref() {
-        return l;
-    }
+    static MEMO: SpecMemo = SpecMemo::new();
+    MEMO.get_or_measure(spec, measure_unloaded_latency_s)
+}
+
+fn measure_unloaded_latency_s(spec: &DramSpec) -> f64 {
     let report = dram::run_trace(
         spec,
         &[dram::TraceRequest {
@@ -155,13 +148,42 @@ pub fn dram_unloaded_latency_s(spec: &DramSpec) -> f64 {
         }],
     );
     let latency = report.cycles as f64 * report.tck_ns * 1e-9;
-    let latency = if latency.is_finite() {
+    if latency.is_finite() {
         latency.max(0.0)
     } else {
         0.0
-    };
-    if let Ok(mut m) = memo.lock() {
-        m.insert(key, latency);
     }
-    latency
+}
+
+/// Most DRAM specs a [`SpecMemo`] remembers; a sweep varies a handful, and a random search
+/// over DRAM parameters must not grow the memo without end.
+const SPEC_MEMO_ENTRIES: usize = 64;
+
+/// A process-wide memo of one figure per DRAM spec, compared by value (a design point's
+/// hot path must not format the spec to look it up), oldest entry evicted first.
+struct SpecMemo(Mutex<Vec<(DramSpec, f64)>>);
+
+impl SpecMemo {
+    const fn new() -> SpecMemo {
+        SpecMemo(Mutex::new(Vec::new()))
+    }
+
+    fn get_or_measure(&self, spec: &DramSpec, measure: fn(&DramSpec) -> f64) -> f64 {
+        if let Some(v) = self
+            .0
+            .lock()
+            .ok()
+            .and_then(|m| m.iter().find(|(s, _)| s == spec).map(|(_, v)| *v))
+        {
+            return v;
+        }
+        let v = measure(spec);
+        if let Ok(mut m) = self.0.lock() {
+            if m.len() >= SPEC_MEMO_ENTRIES {
+                m.remove(0);
+            }
+            m.push((spec.clone(), v));
+        }
+        v
+    }
 }

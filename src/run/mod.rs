@@ -7,14 +7,19 @@
 //! representative pieces are simulated command by command and combined linearly; MACs and DRAM
 //! bytes are always exact.
 
+mod analytic_steps;
 mod cycle;
 mod figures;
+mod graph_cache;
 mod limits;
 mod step_counts;
 
+use analytic_steps::sample_steps;
+pub use analytic_steps::{StepSampling, ANALYTIC_STEP_TOLERANCE};
 use cycle::run_cycle;
 pub use cycle::{program_counts, sampled_steps, SAMPLED_DECODE_STEPS, SAMPLED_VOCAB};
 use figures::PhaseFigures;
+use graph_cache::with_graph;
 pub use limits::{
     check_cycle_cost, check_program_size, check_run_scale, MAX_CYCLE_EVENTS, MAX_GENERATE_TOKENS,
     MAX_PROGRAM_TOKEN_ROWS, MAX_RUN_MACS,
@@ -25,7 +30,7 @@ use mappings::{
 use reports::{RunRecord, TraceEvent};
 use sim::config::{HardwareConfig, HardwareKind};
 use std::collections::BTreeMap;
-use workloads::{build_graph, decode_kv_lens, workload_macs, ModelCard, Phase, Workload};
+use workloads::{decode_kv_lens, workload_macs, ModelCard, Phase, Workload};
 
 /// How a run is evaluated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +93,9 @@ pub enum RunError {
 pub struct RunOutput {
     pub record: RunRecord,
     pub trace: Vec<TraceEvent>,
+    /// Decode steps evaluated one by one (all of them with `exact`; the analytic fidelity
+    /// samples, see `analytic_steps.rs`; cycle runs report their own sampling elsewhere).
+    pub decode_steps_evaluated: usize,
 }
 
 /// Checks the workload against the model before anything runs.
@@ -145,18 +153,22 @@ pub fn simulate(
         opts.fidelity.name()
     };
 
-    let (prefill, decode_steps, trace) = if roofline || opts.fidelity == RunFidelity::Analytic {
-        let (p, d) = run_analytic(card, &cfg, &workload, strategy.as_ref())?;
-        (p, d, Vec::new())
+    // Decode: the sum over the steps, and how many steps there were.
+    let (prefill, decode, steps, evaluated, trace) = if roofline
+        || opts.fidelity == RunFidelity::Analytic
+    {
+        let (p, d, sampling) = run_analytic(card, &cfg, &workload, strategy.as_ref(), opts.exact)?;
+        (p, d, sampling.steps, sampling.evaluated, Vec::new())
     } else {
         check_cycle_cost(card, &cfg, &workload, strategy.as_ref(), opts.exact)?;
-        run_cycle(card, &cfg, &workload, strategy.as_ref(), opts)?
+        let (p, decode_steps, trace) = run_cycle(card, &cfg, &workload, strategy.as_ref(), opts)?;
+        let mut decode = PhaseFigures::default();
+        for s in &decode_steps {
+            decode.add(s);
+        }
+        (p, decode, decode_steps.len(), decode_steps.len(), trace)
     };
 
-    let mut decode = PhaseFigures::default();
-    for s in &decode_steps {
-        decode.add(s);
-    }
     let mut total = prefill.clone();
     total.add(&decode);
 
@@ -170,7 +182,7 @@ pub fn simulate(
 
     let g = workload.generate_tokens as f64;
     let b = workload.batch as f64;
-    let steps = decode_steps.len() as f64;
+    let steps = steps as f64;
     let energy_j = total.energy_pj.values().sum::<f64>() * 1e-12;
     let decode_s_per_token = if steps > 0.0 {
         decode.time_s / steps
@@ -201,11 +213,7 @@ pub fn simulate(
         0.0
     };
     // Decode is what a user waits on token by token; with a single generated token, prefill.
-    let bound_source = if decode_steps.is_empty() {
-        &prefill
-    } else {
-        &decode
-    };
+    let bound_source = if steps == 0.0 { &prefill } else { &decode };
     let record = RunRecord {
         model: card.name.clone(),
         config: config_label.to_string(),
@@ -252,7 +260,11 @@ pub fn simulate(
             .collect(),
         time_breakdown_s: total.busy_s.clone(),
     };
-    Ok(RunOutput { record, trace })
+    Ok(RunOutput {
+        record,
+        trace,
+        decode_steps_evaluated: evaluated,
+    })
 }
 
 /// The busiest kind of work decides what limits the phase.
@@ -299,56 +311,23 @@ fn peak_macs_per_s(cfg: &HardwareConfig) -> (f64, f64) {
     (macros, macros + vector)
 }
 
-/// MACs of the attention score and value products over the run (they run on the vector unit).
+/// MACs of the attention score and value products over the run (they run on the vector unit),
+/// in closed form: `2 x layers x q_dim` per attended position (the graph's convention,
+/// checked against the graph in the tests).
 fn attention_macs(card: &ModelCard, w: &Workload) -> u64 {
-    let of = |g: &workloads::DecoderGraph| -> u64 {
-        g.graph
-            .node_weights()
-            .filter(|op| {
-                matches!(
-                    op.kind,
-                    workloads::OpKind::AttentionScore { .. }
-                        | workloads::OpKind::AttentionValue { .. }
-                )
-            })
-            .map(|op| op.macs)
-            .sum()
-    };
-    let prefill = build_graph(
-        card,
-        Phase::Prefill {
-            tokens: w.prompt_tokens,
-        },
-        w.batch,
-    );
-    let mut total = of(&prefill);
-    let Ok(()) = for_each_decode_graph(card, w, |g| {
-        total += of(g);
-        Ok::<(), std::convert::Infallible>(())
-    });
-    total
-}
-
-/// Calls `f` with the graph of every decode step in order. One graph is built and retargeted
-/// from step to step (`DecoderGraph::set_decode_kv_len`, equal to a rebuilt graph), so the op
-/// names are formatted once per run, not once per step.
-pub(crate) fn for_each_decode_graph<E>(
-    card: &ModelCard,
-    w: &Workload,
-    mut f: impl FnMut(&workloads::DecoderGraph) -> Result<(), E>,
-) -> Result<(), E> {
-    let mut graph: Option<workloads::DecoderGraph> = None;
-    for kv_len in decode_kv_lens(w) {
-        let g = match graph.as_mut() {
-            Some(g) => {
-                g.set_decode_kv_len(kv_len);
-                g
-            }
-            None => graph.insert(build_graph(card, Phase::Decode { kv_len }, w.batch)),
-        };
-        f(g)?;
-    }
-    Ok(())
+    let per_position = 2u64
+        .saturating_mul(u64::from(card.num_layers))
+        .saturating_mul(card.q_dim());
+    std::iter::once(Phase::Prefill {
+        tokens: w.prompt_tokens,
+    })
+    .chain(decode_kv_lens(w).map(|kv_len| Phase::Decode { kv_len }))
+    .map(|p| {
+        per_position
+            .saturating_mul(p.attended_positions())
+            .saturating_mul(w.batch)
+    })
+    .fold(0u64, u64::saturating_add)
 }
 
 fn run_analytic(
@@ -356,7 +335,8 @@ fn run_analytic(
     cfg: &HardwareConfig,
     w: &Workload,
     strategy: &dyn MappingStrategy,
-) -> Result<(PhaseFigures, Vec<PhaseFigures>), RunError> {
+    exact: bool,
+) -> Result<(PhaseFigures, PhaseFigures, StepSampling), RunError> {
     let bad = |e: mappings::MappingError| RunError::BadInput(e.to_string());
     let phase = |graph: &workloads::DecoderGraph,
                  first: bool,
@@ -376,36 +356,40 @@ fn run_analytic(
             ..PhaseFigures::default()
         })
     };
-    let prefill_graph = build_graph(
-        card,
-        Phase::Prefill {
-            tokens: w.prompt_tokens,
-        },
-        w.batch,
-    );
-    let ctx = CompileContext::new(cfg, card, true);
-    let setup = AnalyticSetup::new(&prefill_graph, &ctx).map_err(bad)?;
-    let prefill = phase(&prefill_graph, true, &setup)?;
-    drop(prefill_graph);
-    let mut decode = Vec::with_capacity(w.generate_tokens.saturating_sub(1) as usize);
-    // Every decode step's graph has the same shape: one setup for all of them.
-    let mut decode_setup: Option<AnalyticSetup> = None;
-    for_each_decode_graph(card, w, |g| {
-        let setup = match decode_setup.as_ref() {
-            Some(s) => s,
-            None => decode_setup.insert(
-                AnalyticSetup::new(g, &CompileContext::new(cfg, card, false)).map_err(bad)?,
-            ),
-        };
-        decode.push(phase(g, false, setup)?);
-        Ok(())
+    let prefill_phase = Phase::Prefill {
+        tokens: w.prompt_tokens,
+    };
+    let prefill = with_graph(card, prefill_phase, w.batch, |g| {
+        let setup = AnalyticSetup::new(g, &CompileContext::new(cfg, card, true)).map_err(bad)?;
+        phase(g, true, &setup)
     })?;
-    Ok((prefill, decode))
+    // Every decode step's graph has the same shape: one graph, retargeted to each KV length
+    // evaluated, and one setup for all of them.
+    let kv_lens: Vec<u64> = decode_kv_lens(w).collect();
+    let Some(&first_kv) = kv_lens.first() else {
+        let none = StepSampling {
+            steps: 0,
+            evaluated: 0,
+            bound: 0.0,
+        };
+        return Ok((prefill, PhaseFigures::default(), none));
+    };
+    let decode_phase = Phase::Decode { kv_len: first_kv };
+    let (decode, sampling) = with_graph(card, decode_phase, w.batch, |graph| {
+        let setup =
+            AnalyticSetup::new(graph, &CompileContext::new(cfg, card, false)).map_err(bad)?;
+        sample_steps(kv_lens.len(), exact, |i| {
+            graph.set_decode_kv_len(kv_lens[i]);
+            phase(graph, false, &setup)
+        })
+    })?;
+    Ok((prefill, decode, sampling))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use workloads::build_graph;
 
     #[test]
     fn bound_picks_the_busiest_resource() {
@@ -416,8 +400,61 @@ mod tests {
         assert_eq!(bound_of(&m), "write");
     }
 
+    /// Calls `f` with the graph of every decode step in order. One graph is built and retargeted
+    /// from step to step (`DecoderGraph::set_decode_kv_len`, equal to a rebuilt graph), so the op
+    /// names are formatted once per run, not once per step.
+    fn for_each_decode_graph<E>(
+        card: &ModelCard,
+        w: &Workload,
+        mut f: impl FnMut(&workloads::DecoderGraph) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut graph: Option<workloads::DecoderGraph> = None;
+        for kv_len in decode_kv_lens(w) {
+            let g = match graph.as_mut() {
+                Some(g) => {
+                    g.set_decode_kv_len(kv_len);
+                    g
+                }
+                None => graph.insert(build_graph(card, Phase::Decode { kv_len }, w.batch)),
+            };
+            f(g)?;
+        }
+        Ok(())
+    }
+
     #[test]
-    fn analytic_runs_equal_a_fresh_graph_and_setup_per_step() {
+    fn attention_macs_equal_the_graphs_attention_ops() {
+        let w = Workload {
+            prompt_tokens: 13,
+            generate_tokens: 5,
+            batch: 3,
+        };
+        let of = |g: &workloads::DecoderGraph| -> u64 {
+            g.graph
+                .node_weights()
+                .filter(|op| {
+                    matches!(
+                        op.kind,
+                        workloads::OpKind::AttentionScore { .. }
+                            | workloads::OpKind::AttentionValue { .. }
+                    )
+                })
+                .map(|op| op.macs)
+                .sum()
+        };
+        for name in workloads::shipped_names() {
+            let card = workloads::shipped(name).unwrap();
+            let mut graphs = of(&build_graph(&card, Phase::Prefill { tokens: 13 }, 3));
+            let Ok(()) = for_each_decode_graph(&card, &w, |g| {
+                graphs += of(g);
+                Ok::<(), std::convert::Infallible>(())
+            });
+            assert_eq!(attention_macs(&card, &w), graphs, "{name}");
+        }
+    }
+
+    #[test]
+    fn exact_analytic_runs_equal_a_fresh_graph_and_setup_per_step() {
         let w = Workload {
             prompt_tokens: 9,
             generate_tokens: 6,
@@ -430,24 +467,36 @@ mod tests {
             let card = workloads::shipped(model).unwrap();
             let cfg = sim::config::preset(config).unwrap();
             let strategy = strategy_by_name(mappings::DEFAULT_STRATEGY).unwrap();
-            let (prefill, decode) = run_analytic(&card, &cfg, &w, strategy.as_ref()).unwrap();
-            let phases = std::iter::once(Phase::Prefill { tokens: 9 })
-                .chain(decode_kv_lens(&w).map(|kv_len| Phase::Decode { kv_len }));
-            let figures = std::iter::once(&prefill).chain(&decode);
-            let mut n = 0;
-            for (p, fig) in phases.zip(figures) {
-                let first = matches!(p, Phase::Prefill { .. });
-                let ctx = CompileContext::new(&cfg, &card, first);
-                let a =
-                    mappings::analytic_phase(&build_graph(&card, p, 2), &ctx, strategy.as_ref())
-                        .unwrap();
-                assert_eq!(fig.time_s, a.time_s, "{model} {p:?}");
-                assert_eq!(fig.energy_pj, a.energy_pj);
-                assert_eq!(fig.busy_s, a.busy_s);
-                assert_eq!((fig.macs, fig.read_bytes), (a.macs, a.dram_read_bytes));
-                n += 1;
+            let (prefill, decode, sampling) =
+                run_analytic(&card, &cfg, &w, strategy.as_ref(), true).unwrap();
+            assert_eq!((sampling.steps, sampling.evaluated), (5, 5));
+            let fresh = |p: Phase| {
+                let ctx = CompileContext::new(&cfg, &card, matches!(p, Phase::Prefill { .. }));
+                mappings::analytic_phase(&build_graph(&card, p, 2), &ctx, strategy.as_ref())
+                    .unwrap()
+            };
+            let a = fresh(Phase::Prefill { tokens: 9 });
+            assert_eq!(prefill.time_s, a.time_s, "{model} prefill");
+            assert_eq!(prefill.energy_pj, a.energy_pj);
+            assert_eq!(prefill.busy_s, a.busy_s);
+            // The decode total is the plain sum of the steps, in order.
+            let mut sum = PhaseFigures::default();
+            for kv_len in decode_kv_lens(&w) {
+                let a = fresh(Phase::Decode { kv_len });
+                sum.add(&PhaseFigures {
+                    time_s: a.time_s,
+                    energy_pj: a.energy_pj,
+                    busy_s: a.busy_s,
+                    macs: a.macs,
+                    read_bytes: a.dram_read_bytes,
+                    write_bytes: a.dram_write_bytes,
+                    ..PhaseFigures::default()
+                });
             }
-            assert_eq!(n, 6);
+            assert_eq!(decode.time_s, sum.time_s, "{model} decode");
+            assert_eq!(decode.energy_pj, sum.energy_pj);
+            assert_eq!(decode.busy_s, sum.busy_s);
+            assert_eq!((decode.macs, decode.read_bytes), (sum.macs, sum.read_bytes));
         }
     }
 }
