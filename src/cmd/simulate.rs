@@ -38,7 +38,8 @@ pub struct SimulateArgs {
     /// Simulation fidelity.
     #[arg(long, value_enum, default_value = "cycle")]
     pub fidelity: FidelityArg,
-    /// Simulate every decode step command by command (no step sampling).
+    /// Evaluate every decode step: no step sampling (`cycle`: every step command by command;
+    /// `analytic`: every step in closed form instead of a sample within 0.5%).
     #[arg(long)]
     pub exact: bool,
     /// Print JSON (one object; an array for several models) instead of tables.
