@@ -48,6 +48,7 @@ pub(crate) struct ChannelState {
     banks_per_group: usize,
     banks: Vec<BankState>,
     bankgroup_next: Vec<[u64; NUM_KINDS]>,
+    /// Per rank; the ACT entry includes the four-activate window.
     rank_next: Vec<[u64; NUM_KINDS]>,
     open_banks: Vec<u32>,
     /// Issue cycles of the last four ACTs per rank.
@@ -108,18 +109,9 @@ impl ChannelState {
         let r = loc.rank as usize;
         let bg = r * self.bankgroups + loc.bankgroup as usize;
         let b = bg * self.banks_per_group + loc.bank as usize;
-        let mut t = self.banks[b].next[k]
+        self.banks[b].next[k]
             .max(self.bankgroup_next[bg][k])
-            .max(self.rank_next[r][k]);
-        if kind == CommandKind::Activate {
-            let w = &self.faw[r];
-            if w.len == 4 {
-                // A fifth ACT must come tFAW after the oldest of the last four, which sits where
-                // the next ACT will be written.
-                t = t.max(w.ring[w.pos] + self.tfaw);
-            }
-        }
-        t
+            .max(self.rank_next[r][k])
     }
 
     /// Applies an issued command: bank state, then every scope's earliest times.
@@ -128,12 +120,7 @@ impl ChannelState {
         let mut activity = RankActivity::Unchanged;
         let k = kind.index();
         if kind == CommandKind::Refresh {
-            for (d, n) in self.table.same_rank[k]
-                .iter()
-                .zip(self.rank_next[r].iter_mut())
-            {
-                *n = (*n).max(cycle + d);
-            }
+            raise(&mut self.rank_next[r], &self.table.same_rank[k], cycle);
             return activity;
         }
         let bg = r * self.bankgroups + loc.bankgroup as usize;
@@ -151,6 +138,12 @@ impl ChannelState {
                 w.ring[w.pos] = cycle;
                 w.len = (w.len + 1).min(4);
                 w.pos = (w.pos + 1) % 4;
+                if w.len == 4 {
+                    // A fifth ACT must come tFAW after the oldest of the last four, which sits
+                    // where the next ACT will be written; it only moves when an ACT issues.
+                    let n = &mut self.rank_next[r][k];
+                    *n = (*n).max(w.ring[w.pos] + self.tfaw);
+                }
             }
             CommandKind::Read | CommandKind::Write => bank.row_hits += 1,
             _ => {
@@ -166,27 +159,24 @@ impl ChannelState {
             }
         }
         let tb = &self.table;
-        for (d, n) in tb.same_bank[k].iter().zip(self.banks[b].next.iter_mut()) {
-            *n = (*n).max(cycle + d);
-        }
-        for (d, n) in tb.same_bankgroup[k]
-            .iter()
-            .zip(self.bankgroup_next[bg].iter_mut())
-        {
-            *n = (*n).max(cycle + d);
-        }
-        for (d, n) in tb.same_rank[k].iter().zip(self.rank_next[r].iter_mut()) {
-            *n = (*n).max(cycle + d);
-        }
+        raise(&mut self.banks[b].next, &tb.same_bank[k], cycle);
+        raise(&mut self.bankgroup_next[bg], &tb.same_bankgroup[k], cycle);
+        raise(&mut self.rank_next[r], &tb.same_rank[k], cycle);
         if self.ranks > 1 {
             for (other, next) in self.rank_next.iter_mut().enumerate() {
                 if other != r {
-                    for (d, n) in tb.other_ranks[k].iter().zip(next.iter_mut()) {
-                        *n = (*n).max(cycle + d);
-                    }
+                    raise(next, &tb.other_ranks[k], cycle);
                 }
             }
         }
         activity
+    }
+}
+
+/// Raises each kind's earliest cycle to `cycle` + its distance (branch-free: every entry).
+#[inline]
+fn raise(next: &mut [u64; NUM_KINDS], distances: &[u64; NUM_KINDS], cycle: u64) {
+    for (n, d) in next.iter_mut().zip(distances) {
+        *n = (*n).max(cycle + d);
     }
 }

@@ -62,6 +62,12 @@ impl RefreshScheduler {
         rank
     }
 
+    /// A refresh request is waiting for its PRE/REF.
+    #[inline]
+    pub(crate) fn is_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
     /// Whether `rank`'s queues are held back for its refresh.
     #[inline]
     pub(crate) fn holds(&self, rank: u32) -> bool {

@@ -8,6 +8,7 @@ use crate::controller::{Controller, Sink};
 use crate::energy::EnergyIncrements;
 use crate::spec::DramSpec;
 use crate::stats::{DramStats, EnergyModel};
+use std::sync::OnceLock;
 
 /// The cycle-level DRAM model of a whole system.
 #[derive(Debug, Clone)]
@@ -16,7 +17,12 @@ pub struct DramSystem {
     mapping: AddressMapping,
     controllers: Vec<Controller>,
     cycle: u64,
+    /// Counters; their energy fields are filled in only in `stats_view`.
     stats: DramStats,
+    /// The counters with their energy, computed when asked for (the energy is a function of
+    /// the counters, so computing it once per request instead of once per cycle gives the same
+    /// figures); emptied whenever a counter moves.
+    stats_view: OnceLock<DramStats>,
     energy: EnergyModel,
     active_ranks: u64,
     total_ranks: u64,
@@ -53,6 +59,7 @@ impl DramSystem {
                 .collect(),
             cycle: 0,
             stats: DramStats::default(),
+            stats_view: OnceLock::new(),
             energy,
             active_ranks: 0,
             total_ranks: u64::from(spec.channels()) * u64::from(spec.ranks()),
@@ -85,11 +92,13 @@ impl DramSystem {
     /// Queues one request (one burst, `request_bytes` at `addr`) arriving now; false if the
     /// target channel's read queue (or write buffer) is full.
     pub fn try_enqueue(&mut self, addr: u64, is_write: bool, tag: u64) -> bool {
-        let loc = self.mapping.decode(addr);
-        let ch = loc.channel as usize;
+        // A full queue is the common answer under load: found before decoding the address.
+        let ch = self.mapping.channel(addr) as usize;
         match self.controllers.get_mut(ch) {
-            Some(c) => c.try_enqueue(loc, is_write, tag, self.cycle),
-            None => false,
+            Some(c) if c.has_room(is_write) => {
+                c.try_enqueue(self.mapping.decode(addr), is_write, tag, self.cycle)
+            }
+            _ => false,
         }
     }
 
@@ -111,6 +120,22 @@ impl DramSystem {
         }
         self.account(1);
         self.cycle += 1;
+    }
+
+    /// See `Controller::set_lazy_completions`.
+    pub(crate) fn set_lazy_completions(&mut self, lazy: bool) {
+        for c in &mut self.controllers {
+            c.set_lazy_completions(lazy, self.cycle);
+        }
+    }
+
+    /// Cycle of the latest completion so far (0 if none).
+    pub(crate) fn last_completion(&self) -> u64 {
+        self.controllers
+            .iter()
+            .map(Controller::last_completion)
+            .max()
+            .unwrap_or(0)
     }
 
     /// No request queued or in flight.
@@ -154,21 +179,26 @@ impl DramSystem {
 
     /// Counters and energy (background included up to the current cycle).
     pub fn stats(&self) -> &DramStats {
-        &self.stats
+        self.stats_view.get_or_init(|| {
+            let mut s = self.stats.clone();
+            s.update_energy(&self.energy);
+            s
+        })
     }
 
     /// The statistics at the current cycle (same as `stats()`; kept for callers that finish a
     /// run).
     pub fn finish_stats(&mut self) -> DramStats {
-        self.stats.clone()
+        self.stats().clone()
     }
 
-    /// Adds `cycles` cycles of background (rank standby) time.
+    /// Adds `cycles` cycles of background (rank standby) time. Every change of the counters
+    /// goes through here (a tick ends with it).
     fn account(&mut self, cycles: u64) {
         let s = &mut self.stats;
         s.cycles += cycles;
         s.active_rank_cycles += cycles * self.active_ranks;
         s.precharged_rank_cycles += cycles * (self.total_ranks - self.active_ranks);
-        s.update_energy(&self.energy);
+        self.stats_view.take();
     }
 }

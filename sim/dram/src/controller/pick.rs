@@ -76,20 +76,22 @@ impl Controller {
         if nq <= 64 {
             // Visit only non-empty queues, in the same round-robin order: from the queue after
             // the last one that issued, wrapping around.
-            let start = (self.queue_idx + 1) % nq;
-            let high = self.nonempty & (u64::MAX << start);
-            let low = self.nonempty & ((1u64 << start) - 1);
+            let start = if self.queue_idx + 1 >= nq {
+                0
+            } else {
+                self.queue_idx + 1
+            };
+            // The common case, queues whose bound says they cannot issue yet, sorted out
+            // without a branch per queue.
+            let (due, later) = self.due_queues(now);
+            *next = (*next).min(later);
+            let high = due & (u64::MAX << start);
+            let low = due & ((1u64 << start) - 1);
             for part in [high, low] {
                 let mut m = part;
                 while m != 0 {
                     let qi = m.trailing_zeros() as usize;
                     m &= m - 1;
-                    // The common case, a queue that cannot issue yet, without the call.
-                    let bound = self.queue_ready[qi];
-                    if bound > now {
-                        *next = (*next).min(bound);
-                        continue;
-                    }
                     if let Some(c) = self.try_queue(qi, now, next) {
                         self.queue_idx = qi;
                         return Some(c);
@@ -114,6 +116,23 @@ impl Controller {
         None
     }
 
+    /// With at most 64 command queues: the non-empty queues whose bound has come (bit per
+    /// queue), and the earliest bound of the others.
+    #[inline]
+    pub(super) fn due_queues(&self, now: u64) -> (u64, u64) {
+        // Every queue, empty or not: a loop of fixed length is predicted, one that stops at
+        // the last non-empty queue is not.
+        let mut due = 0u64;
+        let mut later = u64::MAX;
+        for (qi, &bound) in self.queue_ready.iter().enumerate().take(64) {
+            let is_due = u64::from(bound <= now);
+            due |= is_due << qi;
+            // All ones when due, so that it does not count.
+            later = later.min(bound | is_due.wrapping_neg());
+        }
+        (due & self.nonempty, later)
+    }
+
     /// The command queue `qi` can issue now, if any; otherwise lowers `next` to when it might.
     #[inline]
     fn try_queue(&mut self, qi: usize, now: u64, next: &mut u64) -> Option<Chosen> {
@@ -135,7 +154,7 @@ impl Controller {
     }
 
     /// The oldest entry of queue `qi` whose next command can issue at `now`.
-    fn first_ready(&self, qi: usize, now: u64, next: &mut u64) -> Option<Chosen> {
+    pub(super) fn first_ready(&self, qi: usize, now: u64, next: &mut u64) -> Option<Chosen> {
         let q = &self.cmd_queues[qi];
         if self.per_bank {
             return self.first_ready_in_bank_queue(qi, now, next);
