@@ -1,7 +1,8 @@
 //! Sweep CSV files: the column layout, one row per point written as one line in one `write` (so
 //! a killed process leaves complete lines plus at most one torn last line, which resume drops),
 //! and the final rewrite sorted by point id as an external merge sort (memory is one run of
-//! rows, not the file), written to a temporary file and renamed.
+//! at most [`SORT_RUN_BYTES`] of row text, whatever the file's size), written to a temporary
+//! file and renamed.
 
 use super::metrics::record_keys;
 use super::space::Param;
@@ -10,8 +11,18 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-/// Rows sorted in memory at a time by [`sort_rows`].
-pub const SORT_RUN_ROWS: usize = 200_000;
+/// Bytes of rows (text plus per-row bookkeeping) sorted in memory at a time by [`sort_rows`]:
+/// a cap in bytes, not rows, so the memory of the final sort is the same for 10,000 points as
+/// for 10,000,000 (rows are ~1.5 KB; 4 MiB is a few thousand rows, and a sorted run written to
+/// disk costs one sequential write and read).
+pub const SORT_RUN_BYTES: usize = 4 << 20;
+
+/// Runs merged at once; more runs are first merged in groups of this many into longer runs, so
+/// the open files and read buffers stay bounded however long the sweep.
+pub const SORT_FAN_IN: usize = 64;
+
+/// What one buffered row costs besides its text: the `(id, String)` entry.
+const ROW_OVERHEAD_BYTES: usize = std::mem::size_of::<(u64, String)>();
 
 #[derive(Debug, thiserror::Error)]
 pub enum CsvError {
@@ -78,23 +89,54 @@ impl Layout {
 }
 
 /// One CSV line (quoted where needed, newline-terminated). Newlines inside fields become `; `
-/// so every row is exactly one line.
+/// so every row is exactly one line. The bytes are those of the `csv` crate's writer (quotes
+/// only where a field holds a comma or a quote, quotes doubled, a lone empty field as `""`),
+/// without building a writer per row.
 pub fn csv_line<'a>(fields: impl IntoIterator<Item = &'a str>) -> String {
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(Vec::new());
-    let cleaned: Vec<String> = fields
-        .into_iter()
-        .map(|f| f.replace("\r\n", "; ").replace(['\n', '\r'], "; "))
-        .collect();
-    // Writing to a Vec cannot fail.
-    let _ = w.write_record(&cleaned);
-    let bytes = w.into_inner().unwrap_or_default();
-    String::from_utf8(bytes).unwrap_or_default()
+    let mut out = String::new();
+    push_csv_line(&mut out, fields);
+    out
 }
 
-/// Parses one line (without its newline) into fields.
+/// [`csv_line`] appended to `out`.
+pub fn push_csv_line<'a>(out: &mut String, fields: impl IntoIterator<Item = &'a str>) {
+    let start = out.len();
+    for (i, field) in fields.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let cleaned;
+        let field = if field.contains(['\n', '\r']) {
+            cleaned = field.replace("\r\n", "; ").replace(['\n', '\r'], "; ");
+            cleaned.as_str()
+        } else {
+            field
+        };
+        if field.contains([',', '"']) {
+            out.push('"');
+            out.push_str(&field.replace('"', "\"\""));
+            out.push('"');
+        } else {
+            out.push_str(field);
+        }
+    }
+    if out.len() == start {
+        // A record of one empty field: quoted, so it is not read back as no record.
+        out.push_str("\"\"");
+    }
+    out.push('\n');
+}
+
+/// Parses one line (without its newline) into fields. Lines without quotes or line breaks
+/// (every row a sweep writes, but for an error message with a comma) are split at commas
+/// directly; the others go through the `csv` crate's reader, whose reading this matches.
 pub fn parse_line(line: &str) -> Option<Vec<String>> {
+    if line.is_empty() {
+        return None;
+    }
+    if !line.contains(['"', '\r', '\n']) {
+        return Some(line.split(',').map(str::to_string).collect());
+    }
     let mut r = csv::ReaderBuilder::new()
         .has_headers(false)
         .from_reader(line.as_bytes());
@@ -219,33 +261,37 @@ pub fn for_each_line(
 }
 
 /// Writes the rows of every file in `inputs` (each starting with `header`) to `out` sorted by
-/// point id: sorted runs of [`SORT_RUN_ROWS`] rows in `tmp_dir`, merged. A point present twice
-/// with identical rows is kept once; with different rows it is an error. Returns the row count.
+/// point id: sorted runs of at most [`SORT_RUN_BYTES`] in `tmp_dir`, merged. A point present
+/// twice with identical rows is kept once; with different rows it is an error. Returns the row
+/// count.
 pub fn sort_rows(
     inputs: &[PathBuf],
     header: &str,
     out: &Path,
     tmp_dir: &Path,
 ) -> Result<u64, CsvError> {
-    sort_rows_in_runs(inputs, header, out, tmp_dir, SORT_RUN_ROWS)
+    sort_rows_in_runs(inputs, header, out, tmp_dir, SORT_RUN_BYTES, SORT_FAN_IN)
 }
 
-/// [`sort_rows`] with runs of `run_rows` rows.
+/// [`sort_rows`] with runs of at most `run_bytes` and merges of at most `fan_in` runs.
 pub fn sort_rows_in_runs(
     inputs: &[PathBuf],
     header: &str,
     out: &Path,
     tmp_dir: &Path,
-    run_rows: usize,
+    run_bytes: usize,
+    fan_in: usize,
 ) -> Result<u64, CsvError> {
     let mut runs: Vec<PathBuf> = Vec::new();
-    let mut buffer: Vec<(u64, String)> = Vec::new();
-    let run_path = |n: usize| tmp_dir.join(format!(".sort-run-{n}.{}.tmp", std::process::id()));
-    let cleanup = |runs: &[PathBuf]| {
-        for r in runs {
-            let _ = std::fs::remove_file(r);
-        }
+    // Runs are numbered 1, 2, ...; every one made is removed at the end, whatever happened.
+    let made = std::cell::Cell::new(0usize);
+    let nth_run = |n: usize| tmp_dir.join(format!(".sort-run-{n}.{}.tmp", std::process::id()));
+    let run_path = || {
+        made.set(made.get() + 1);
+        nth_run(made.get())
     };
+    let mut buffer: Vec<(u64, String)> = Vec::new();
+    let mut buffered_bytes = 0usize;
     let result = (|| {
         for input in inputs {
             check_header(input, header)?;
@@ -257,10 +303,12 @@ pub fn sort_rows_in_runs(
                     )
                 })?;
                 buffer.push((id, line.to_string()));
-                if buffer.len() >= run_rows.max(1) {
-                    let p = run_path(runs.len());
+                buffered_bytes += line.len() + ROW_OVERHEAD_BYTES;
+                if buffered_bytes >= run_bytes {
+                    let p = run_path();
+                    runs.push(p.clone());
                     write_run(&mut buffer, &p)?;
-                    runs.push(p);
+                    buffered_bytes = 0;
                 }
                 Ok(())
             })?;
@@ -271,7 +319,7 @@ pub fn sort_rows_in_runs(
         w.write_all(header.as_bytes()).map_err(io(&tmp_out))?;
         let mut count = 0u64;
         let mut last: Option<(u64, String)> = None;
-        let mut emit = |id: u64, line: String, w: &mut BufWriter<File>| -> Result<(), CsvError> {
+        let mut emit = |id: u64, line: String| -> Result<(), CsvError> {
             if let Some((lid, lline)) = &last {
                 if *lid == id {
                     if *lline != line {
@@ -290,38 +338,70 @@ pub fn sort_rows_in_runs(
         if runs.is_empty() {
             buffer.sort_by_key(|(id, _)| *id);
             for (id, line) in buffer.drain(..) {
-                emit(id, line, &mut w)?;
+                emit(id, line)?;
             }
         } else {
             if !buffer.is_empty() {
-                let p = run_path(runs.len());
+                let p = run_path();
+                runs.push(p.clone());
                 write_run(&mut buffer, &p)?;
-                runs.push(p);
             }
-            let mut readers = Vec::new();
-            for r in &runs {
-                readers.push(BufReader::new(File::open(r).map_err(io(r))?));
-            }
-            let mut heap = BinaryHeap::new();
-            for (k, rd) in readers.iter_mut().enumerate() {
-                if let Some((id, line)) = next_run_line(rd, &runs[k])? {
-                    heap.push(std::cmp::Reverse((id, k, line)));
+            // Long sweeps: merge groups of runs into longer runs until one merge can take them
+            // all. Duplicates stay (adjacent) until the final merge decides on them.
+            let fan_in = fan_in.max(2);
+            while runs.len() > fan_in {
+                let mut merged = Vec::new();
+                for group in runs.chunks(fan_in) {
+                    let p = run_path();
+                    merged.push(p.clone());
+                    let mut w = BufWriter::new(File::create(&p).map_err(io(&p))?);
+                    merge_runs(group, |_, line| {
+                        w.write_all(line.as_bytes())
+                            .and_then(|_| w.write_all(b"\n"))
+                            .map_err(io(&p))
+                    })?;
+                    w.flush().map_err(io(&p))?;
+                    for r in group {
+                        let _ = std::fs::remove_file(r);
+                    }
                 }
+                runs = merged;
             }
-            while let Some(std::cmp::Reverse((id, k, line))) = heap.pop() {
-                emit(id, line, &mut w)?;
-                if let Some((nid, nline)) = next_run_line(&mut readers[k], &runs[k])? {
-                    heap.push(std::cmp::Reverse((nid, k, nline)));
-                }
-            }
+            merge_runs(&runs, &mut emit)?;
         }
         let file = w.into_inner().map_err(|e| io(&tmp_out)(e.into_error()))?;
         file.sync_all().map_err(io(&tmp_out))?;
         std::fs::rename(&tmp_out, out).map_err(io(out))?;
         Ok(count)
     })();
-    cleanup(&runs);
+    for n in 1..=made.get() {
+        let _ = std::fs::remove_file(nth_run(n));
+    }
     result
+}
+
+/// Merges sorted run files, calling `emit` with each row in id order.
+fn merge_runs(
+    runs: &[PathBuf],
+    mut emit: impl FnMut(u64, String) -> Result<(), CsvError>,
+) -> Result<(), CsvError> {
+    let mut readers = Vec::new();
+    for r in runs {
+        readers.push(BufReader::new(File::open(r).map_err(io(r))?));
+    }
+    let mut heap = BinaryHeap::new();
+    for (k, rd) in readers.iter_mut().enumerate() {
+        if let Some((id, line)) = next_run_line(rd, &runs[k])? {
+            heap.push(std::cmp::Reverse((id, k, line)));
+        }
+    }
+    while let Some(std::cmp::Reverse((id, k, line))) = heap.pop() {
+        emit(id, line)?;
+        if let Some((nid, nline)) = next_run_line(&mut readers[k], &runs[k])? {
+            heap.push(std::cmp::Reverse((nid, k, nline)));
+        }
+    }
+    Ok(())
 }
 
 fn write_run(buffer: &mut Vec<(u64, String)>, path: &Path) -> Result<(), CsvError> {
@@ -340,7 +420,9 @@ fn next_run_line(r: &mut BufReader<File>, path: &Path) -> Result<Option<(u64, St
     if r.read_line(&mut line).map_err(io(path))? == 0 {
         return Ok(None);
     }
-    let line = line.trim_end_matches('\n').to_string();
+    if line.ends_with('\n') {
+        line.pop();
+    }
     let id = line_id(&line).ok_or_else(|| bad(path, "corrupt sort run".into()))?;
     Ok(Some((id, line)))
 }
@@ -389,7 +471,9 @@ mod tests {
         std::fs::write(&a, "point_id,x\n9,i\n3,c\n7,g\n1,a\n5,e\n").unwrap();
         std::fs::write(&b, "point_id,x\n8,h\n2,b\n6,f\n4,d\n3,c\n").unwrap();
         let out = dir.path().join("s.csv");
-        let n = sort_rows_in_runs(&[a, b], "point_id,x\n", &out, dir.path(), 2).unwrap();
+        // Runs of 2 rows (4 bytes each + bookkeeping), merged 2 at a time: several levels.
+        let run_bytes = 2 * (3 + ROW_OVERHEAD_BYTES);
+        let n = sort_rows_in_runs(&[a, b], "point_id,x\n", &out, dir.path(), run_bytes, 2).unwrap();
         assert_eq!(n, 9);
         let text = std::fs::read_to_string(&out).unwrap();
         assert_eq!(
@@ -403,6 +487,68 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().contains("sort-run"))
             .collect();
         assert!(left.is_empty());
+    }
+
+    /// The csv crate's writer, which [`csv_line`] must match byte for byte.
+    fn reference_line(fields: &[String]) -> String {
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(Vec::new());
+        let cleaned: Vec<String> = fields
+            .iter()
+            .map(|f| f.replace("\r\n", "; ").replace(['\n', '\r'], "; "))
+            .collect();
+        w.write_record(&cleaned).unwrap();
+        String::from_utf8(w.into_inner().unwrap()).unwrap()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn lines_are_the_csv_crates_and_read_back(
+            fields in proptest::collection::vec("[a-c ,\"\r\n;.0-9]{0,6}", 0..6)
+        ) {
+            let line = csv_line(fields.iter().map(String::as_str));
+            proptest::prop_assert_eq!(&line, &reference_line(&fields));
+            let mut r = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(line.trim_end_matches('\n').as_bytes());
+            let expected = r
+                .records()
+                .next()
+                .and_then(|r| r.ok())
+                .map(|r| r.iter().map(str::to_string).collect::<Vec<_>>());
+            proptest::prop_assert_eq!(parse_line(line.trim_end_matches('\n')), expected);
+        }
+
+        #[test]
+        fn sorting_in_small_runs_equals_sorting_in_memory(
+            ids in proptest::collection::vec(0u64..40, 0..60),
+            run_bytes in 1usize..200,
+            fan_in in 2usize..5,
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let input = dir.path().join("in.csv");
+            let mut text = String::from("point_id,x\n");
+            for id in &ids {
+                // Rows of one id are equal (kept once); lengths vary with the id.
+                text.push_str(&format!("{id},{}\n", "v".repeat(*id as usize % 7)));
+            }
+            std::fs::write(&input, &text).unwrap();
+            let (a, b) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
+            let inputs = std::slice::from_ref(&input);
+            let n = sort_rows_in_runs(inputs, "point_id,x\n", &a, dir.path(), run_bytes, fan_in).unwrap();
+            let m = sort_rows_in_runs(inputs, "point_id,x\n", &b, dir.path(), usize::MAX, fan_in).unwrap();
+            proptest::prop_assert_eq!(n, m);
+            let mut unique = ids.clone();
+            unique.sort_unstable();
+            unique.dedup();
+            proptest::prop_assert_eq!(n, unique.len() as u64);
+            proptest::prop_assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+            let left = std::fs::read_dir(dir.path()).unwrap().count();
+            proptest::prop_assert_eq!(left, 3);
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ use super::space::{Point, Space};
 use super::spec::{weight_bits, SweepSpec};
 use crate::run::{simulate, RunError, RunFidelity, RunOptions};
 use reports::pareto::{metric_direction, Direction};
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use workloads::ModelCard;
 
 /// Everything needed to evaluate any point of one sweep; shared by the worker threads.
@@ -21,6 +21,8 @@ pub struct Evaluator<'a> {
     pub layout: Layout,
     cards: Vec<ModelCard>,
     directions: Vec<Direction>,
+    /// Column position of each column name (the layout's, looked up per row).
+    col_index: HashMap<String, usize>,
 }
 
 /// A finished point: its CSV line and what a search needs to know of it.
@@ -46,10 +48,18 @@ impl<'a> Evaluator<'a> {
         let space = Space::new(spec.models.len(), &spec.params).ok_or_else(|| {
             "the design space has more points than a 64-bit count holds".to_string()
         })?;
+        let layout = Layout::new(&spec.params);
+        let col_index = layout
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.clone(), i))
+            .collect();
         Ok(Evaluator {
             spec,
             space,
-            layout: Layout::new(&spec.params),
+            layout,
+            col_index,
             cards: Vec::new(),
             directions: spec
                 .objectives
@@ -75,34 +85,44 @@ impl<'a> Evaluator<'a> {
             .map(|(p, &i)| p.values[i].to_string())
             .collect();
         let model = &self.spec.models[point.model];
-        let mut cells: BTreeMap<String, String> = BTreeMap::new();
-        cells.insert("point_id".into(), id.to_string());
-        cells.insert("model".into(), model.clone());
-        for (k, v) in self.layout.params.iter().zip(&values) {
-            cells.insert(k.clone(), v.clone());
+        // One cell per column, by position: the id, the model and the parameters first, so a
+        // metric of the same name (`mapping`) does not replace the point's own value.
+        let mut cells: Vec<Option<String>> = vec![None; self.layout.columns.len()];
+        cells[0] = Some(id.to_string());
+        cells[1] = Some(model.clone());
+        for (cell, v) in cells[2..].iter_mut().zip(&values) {
+            *cell = Some(v.clone());
         }
         let outcome = self.run_point(&point, &values, fidelity);
+        let feasible = self.col("feasible");
         let (fitness, is_error) = match outcome {
             Ok(metrics) => {
                 for (k, v) in metrics {
-                    cells.entry(k).or_insert(v);
+                    if let Some(c) = self.col(&k) {
+                        cells[c].get_or_insert(v);
+                    }
                 }
-                let fitness = self.fitness_of(|name| cells.get(name).and_then(|v| v.parse().ok()));
-                cells.insert("feasible".into(), (fitness.violation == 0.0).to_string());
+                let fitness = self.fitness_of(|name| {
+                    self.col(name)
+                        .and_then(|c| cells[c].as_deref())
+                        .and_then(|v| v.parse().ok())
+                });
+                if let Some(c) = feasible {
+                    cells[c] = Some((fitness.violation == 0.0).to_string());
+                }
                 (fitness, false)
             }
             Err(message) => {
-                cells.insert("feasible".into(), "false".into());
-                cells.insert("error".into(), message);
+                if let Some(c) = feasible {
+                    cells[c] = Some("false".into());
+                }
+                if let Some(c) = self.col("error") {
+                    cells[c] = Some(message);
+                }
                 (self.error_fitness(), true)
             }
         };
-        let line = csv_line(
-            self.layout
-                .columns
-                .iter()
-                .map(|c| cells.get(c).map(String::as_str).unwrap_or("")),
-        );
+        let line = csv_line(cells.iter().map(|c| c.as_deref().unwrap_or("")));
         Evaluated {
             id,
             line,
@@ -111,12 +131,17 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// The position of column `name`.
+    fn col(&self, name: &str) -> Option<usize> {
+        self.col_index.get(name).copied()
+    }
+
     fn run_point(
         &self,
         point: &Point,
         values: &[String],
         fidelity: RunFidelity,
-    ) -> Result<BTreeMap<String, String>, String> {
+    ) -> Result<Vec<(String, String)>, String> {
         let w = &self.spec.workload;
         let mut opts = RunOptions {
             prompt_tokens: w.prompt_tokens,
@@ -192,8 +217,12 @@ impl<'a> Evaluator<'a> {
     }
 
     /// Reads a row back: its id, model index, fitness, and whether it is an error row.
-    pub fn read_row(&self, fields: &[String]) -> Option<RowInfo> {
-        let col = |name: &str| self.layout.col(name).and_then(|c| fields.get(c));
+    pub fn read_row<S: AsRef<str>>(&self, fields: &[S]) -> Option<RowInfo> {
+        let col = |name: &str| {
+            self.col(name)
+                .and_then(|c| fields.get(c))
+                .map(AsRef::as_ref)
+        };
         let id: u64 = col("point_id")?.parse().ok()?;
         if fields.len() != self.layout.columns.len() || id >= self.space.size() {
             return None;
@@ -206,7 +235,7 @@ impl<'a> Evaluator<'a> {
             self.fitness_of(|name| col(name).and_then(|v| v.parse().ok()))
         };
         // The row's own verdict wins: it was decided with the exact constraint bounds.
-        match col("feasible").map(String::as_str) {
+        match col("feasible") {
             Some("true") => fitness.violation = 0.0,
             _ if fitness.violation == 0.0 => fitness.violation = f64::MIN_POSITIVE,
             _ => {}

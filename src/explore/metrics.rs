@@ -4,7 +4,7 @@
 //! finished run, so every shard and every resumed run writes the same header.
 
 use reports::RunRecord;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::OnceLock;
 
 /// Energy components any fidelity reports (CIM engine, analytic model, roofline device).
@@ -77,6 +77,8 @@ struct Keys {
     all: Vec<String>,
     /// The numeric ones, plus `power_w`: what constraints and objectives may name.
     numeric: Vec<String>,
+    /// `all` as a set, to check each run's fields without a scan per field.
+    all_set: HashSet<String>,
 }
 
 fn keys() -> &'static Keys {
@@ -89,8 +91,10 @@ fn keys() -> &'static Keys {
             .map(|(k, _)| k.clone())
             .chain(std::iter::once(POWER_W.to_string()))
             .collect();
+        let all: Vec<String> = fields.into_iter().map(|(k, _)| k).collect();
         Keys {
-            all: fields.into_iter().map(|(k, _)| k).collect(),
+            all_set: all.iter().cloned().collect(),
+            all,
             numeric,
         }
     })
@@ -110,22 +114,19 @@ pub fn is_metric(name: &str) -> bool {
     metric_names().iter().any(|m| m == name)
 }
 
-/// The record's flattened values keyed by column, with `power_w` added. Errors name a breakdown
-/// component that has no column (the fixed lists above must then be extended).
-pub fn record_values(record: &RunRecord) -> Result<BTreeMap<String, String>, String> {
-    let mut out: BTreeMap<String, String> = BTreeMap::new();
-    for (k, v) in record.flat_fields() {
-        if !record_keys().contains(&k) {
-            return Err(format!("internal: result field `{k}` has no sweep column"));
-        }
-        out.insert(k, v);
+/// The record's flattened values as (column, value), with `power_w` added. Errors name a
+/// breakdown component that has no column (the fixed lists above must then be extended).
+pub fn record_values(record: &RunRecord) -> Result<Vec<(String, String)>, String> {
+    let mut out = record.flat_fields();
+    if let Some((k, _)) = out.iter().find(|(k, _)| !keys().all_set.contains(k)) {
+        return Err(format!("internal: result field `{k}` has no sweep column"));
     }
     let power = if record.simulated_s > 0.0 {
         record.energy_j / record.simulated_s
     } else {
         0.0
     };
-    out.insert(POWER_W.to_string(), format_f64(power));
+    out.push((POWER_W.to_string(), format_f64(power)));
     Ok(out)
 }
 
