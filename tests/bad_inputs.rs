@@ -192,6 +192,9 @@ fn cases() -> Vec<Case> {
         case("spec: negative prompt", vec![("s.toml", edit(&spec(""), "prompt", "prompt = -3"))], &["sweep", "s.toml", "--out", "o"], &["s.toml:4", "`-3`", "expected u64"]),
         case("spec: unknown objective", vec![("s.toml", edit(&spec(""), "objectives", "objectives = [\"latency\"]"))], &["sweep", "s.toml", "--out", "o"], &["s.toml:2", "unknown metric `latency`", "allowed"]),
         case("spec: too many points", vec![("s.toml", spec("\"chip.tiles\" = { from = 1, to = 4096, step = 1 }\n\"clock.freq_mhz\" = { from = 1.0, to = 5000.0, step = 1.0 }"))], &["sweep", "s.toml", "--out", "o"], &["20480000 points", "--max-points 20480000"]),
+        case("spec: zero screen budget", vec![("s.toml", spec("\"chip.tiles\" = [2]\n[search]\nkind = \"grid\"\nscreen_budget = 0"))], &["sweep", "s.toml", "--out", "o"], &["s.toml:10", "[search] `screen_budget` = 0", "allowed an integer 1..=1000000"]),
+        case("spec: fractional screen budget", vec![("s.toml", spec("\"chip.tiles\" = [2]\n[search]\nkind = \"grid\"\nscreen_budget = 2.5"))], &["sweep", "s.toml", "--out", "o"], &["s.toml:10", "`screen_budget` = 2.5", "an integer 1..=1000000"]),
+        case("spec: huge screen budget", vec![("s.toml", spec("\"chip.tiles\" = [2]\n[search]\nkind = \"grid\"\nscreen_budget = 99999999999"))], &["sweep", "s.toml", "--out", "o"], &["s.toml:10", "`screen_budget` = 99999999999", "1..=1000000"]),
         case("sweep: bad shard", vec![("s.toml", spec(""))], &["sweep", "s.toml", "--out", "o", "--shard", "4/4"], &["--shard", "0 <= I < N"]),
         // CSVs for plot and merge, JSON for plot.
         case("csv: empty", vec![("r.csv", vec![])], &["plot", "pareto", "r.csv", "-o", "p.svg"], &["r.csv", "no data rows"]),

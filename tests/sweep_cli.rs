@@ -547,3 +547,178 @@ fn an_interrupted_nsga2_search_resumes_to_the_same_generations() {
         read(&whole.join("pareto.csv"))
     );
 }
+
+/// The objectives of each eligible row of a results file: (id, decode_s, energy_j).
+fn eligible_objectives(text: &str) -> Vec<(u64, f64, f64)> {
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|c| *c == name).unwrap();
+    let (id, lat, en, feasible, error) = (
+        col("point_id"),
+        col("decode_s_per_token"),
+        col("energy_j_per_token"),
+        col("feasible"),
+        col("error"),
+    );
+    lines
+        .map(|l| l.split(',').collect::<Vec<&str>>())
+        .filter(|f| f[feasible] == "true" && f[error].is_empty())
+        .map(|f| {
+            (
+                f[id].parse().unwrap(),
+                f[lat].parse().unwrap(),
+                f[en].parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Cycle-level runs are slow in debug builds; the release suite (`cargo test --release`) runs it.
+#[test]
+#[cfg_attr(debug_assertions, ignore)]
+fn screen_budget_refines_the_closest_candidates_and_says_what_it_guarantees() {
+    let dir = tempfile::tempdir().unwrap();
+    let budget = 6;
+    let spec = write_spec(
+        dir.path(),
+        "s.toml",
+        &format!(
+            "models = [\"smollm2-135m\"]\n[workload]\nprompt = 4\ngenerate = 2\n[space]\n\
+             \"chip.tiles\" = [2, 4, 8]\n\"dram.preset\" = [\"lpddr4-3200\", \"lpddr5-6400\"]\n\
+             \"clock.freq_mhz\" = [100.0, 200.0, 300.0]\n\
+             [search]\nkind = \"grid\"\nscreen_margin = 0.5\nscreen_budget = {budget}\n"
+        ),
+    );
+    let out = dir.path().join("out");
+    let run = cimsim()
+        .arg("sweep")
+        .arg(&spec)
+        .arg("--out")
+        .arg(&out)
+        .args(["--jobs", "2"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+
+    // The expected choice, from the analytic rows: the front, each candidate's distance
+    // b(p) = max over the other front points of min_k p_k / f_k, minus 1 (at least -1), and
+    // the `budget` candidates with the smallest (b, id).
+    let rows = eligible_objectives(&read(&out.join("results.csv")));
+    let front: Vec<&(u64, f64, f64)> = rows
+        .iter()
+        .filter(|p| {
+            !rows
+                .iter()
+                .any(|q| q.1 <= p.1 && q.2 <= p.2 && (q.1 < p.1 || q.2 < p.2))
+        })
+        .collect();
+    let mut candidates: Vec<(f64, u64)> = rows
+        .iter()
+        .map(|p| {
+            let b = front
+                .iter()
+                .filter(|f| f.0 != p.0)
+                .map(|f| (p.1 / f.1).min(p.2 / f.2) - 1.0)
+                .fold(-1.0f64, f64::max);
+            (b, p.0)
+        })
+        .filter(|(b, _)| *b <= 0.5)
+        .collect();
+    candidates.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    assert!(
+        candidates.len() > budget + 1 && front.len() < budget,
+        "the test needs a front within the budget and more candidates: {candidates:?}"
+    );
+    let mut expected: Vec<u64> = candidates.iter().take(budget).map(|c| c.1).collect();
+    expected.sort_unstable();
+    let refined: Vec<u64> = data_lines(&read(&out.join("refined.csv")))
+        .iter()
+        .map(|l| l.split(',').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(refined, expected, "candidates by distance: {candidates:?}");
+
+    // sweep.json and the last lines say what was admitted, refined and guaranteed.
+    let meta: serde_json::Value = serde_json::from_str(&read(&out.join("sweep.json"))).unwrap();
+    let s = &meta["screening"];
+    assert_eq!(s["candidates"], candidates.len() as u64, "{s}");
+    assert_eq!(s["refined"], budget as u64);
+    assert_eq!(s["budget_per_model"], budget as u64);
+    let effective = s["effective_margin"].as_f64().unwrap();
+    let closest = s["models"][0]["closest_unrefined"].as_f64().unwrap();
+    assert!((effective - candidates[budget - 1].0).abs() < 1e-12, "{s}");
+    assert!((closest - candidates[budget].0).abs() < 1e-12, "{s}");
+    assert!(
+        stdout.contains(&format!(
+            "screening: {} points within the 50.000 % margin of their analytic front, {budget} refined at cycle fidelity (budget {budget} per model); every point within {:.3} % was refined",
+            candidates.len(),
+            effective * 100.0
+        )),
+        "{stdout}"
+    );
+
+    // Shards rank against their own fronts; the merge chooses over the whole by the same rule
+    // (running the chosen points no shard refined) and equals the unsharded sweep.
+    let mut shards = Vec::new();
+    for i in 0..3 {
+        let d = dir.path().join(format!("shard{i}"));
+        cimsim()
+            .arg("sweep")
+            .arg(&spec)
+            .arg("--out")
+            .arg(&d)
+            .args(["--shard", &format!("{i}/3"), "--jobs", "1"])
+            .assert()
+            .success();
+        shards.push(d);
+    }
+    let merged = dir.path().join("merged");
+    cimsim()
+        .arg("merge")
+        .args(&shards)
+        .arg("--out")
+        .arg(&merged)
+        .assert()
+        .success();
+    for f in ["results.csv", "refined.csv", "pareto.csv"] {
+        assert_eq!(read(&merged.join(f)), read(&out.join(f)), "{f}");
+    }
+    let merged_meta: serde_json::Value =
+        serde_json::from_str(&read(&merged.join("sweep.json"))).unwrap();
+    assert_eq!(merged_meta["screening"], meta["screening"]);
+
+    // A shard that spent its budget on other points: the chosen points it lacks run in the
+    // merge, which still equals the unsharded sweep.
+    let chosen_in = |d: &PathBuf| {
+        data_lines(&read(&d.join("refined.csv")))
+            .iter()
+            .filter(|l| expected.contains(&l.split(',').next().unwrap().parse().unwrap()))
+            .count()
+    };
+    let emptied = shards.iter().max_by_key(|d| chosen_in(d)).unwrap();
+    let lacking = chosen_in(emptied);
+    assert!(lacking > 0, "no shard refined a chosen point");
+    let text = read(&emptied.join("refined.csv"));
+    std::fs::write(
+        emptied.join("refined.csv"),
+        text.lines().next().unwrap().to_string() + "\n",
+    )
+    .unwrap();
+    let merged2 = dir.path().join("merged2");
+    let run = cimsim()
+        .arg("merge")
+        .args(&shards)
+        .arg("--out")
+        .arg(&merged2)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    assert!(
+        stdout.contains(&format!(
+            "{lacking} chosen points were refined by no shard and ran at cycle fidelity here"
+        )),
+        "{stdout}"
+    );
+    for f in ["results.csv", "refined.csv", "pareto.csv"] {
+        assert_eq!(read(&merged2.join(f)), read(&out.join(f)), "{f}");
+    }
+}

@@ -49,6 +49,15 @@ pub fn run(args: MergeArgs) -> anyhow::Result<()> {
             summary.refined_rows
         );
     }
+    if let Some(screening) = &summary.screening {
+        if summary.refined_by_merge > 0 {
+            println!(
+                "{} chosen points were refined by no shard and ran at cycle fidelity here",
+                summary.refined_by_merge
+            );
+        }
+        println!("{}", screening.describe());
+    }
     println!(
         "{}: {} points on the fronts",
         args.out.join(PARETO_FILE).display(),

@@ -127,6 +127,9 @@ fn print_summary(out: &Path, s: &SweepSummary, fidelity: SweepFidelity, plot: Op
             out.join(REFINED_FILE).display(),
             s.refined_rows
         );
+        if let Some(screening) = &s.screening {
+            println!("{}", screening.describe());
+        }
     }
     println!(
         "{}: {} points on the fronts",

@@ -1,12 +1,15 @@
 //! Joining the output directories of shards (or of any complete runs of one spec): the
 //! results sorted by point id, the front recomputed over the whole, and, for `screen` sweeps,
-//! the cycle-refined rows kept only for the candidates of the whole (a shard refines every point
-//! near its own front, a superset of the points near the global front), so a merge of all shards
-//! gives the same files as the unsharded sweep.
+//! the points to refine chosen again by the same rule (margin and budget) over the whole. The
+//! cycle-level rows of the chosen points come from the shards' `refined.csv`; a shard ranks its
+//! points against its own, weaker front, so with a budget it may have spent it on points the
+//! whole sweep does not choose, and the chosen points no shard refined are run here (cycle rows
+//! depend only on the point). So a merge of all shards gives the same files as the unsharded
+//! sweep.
 
 use super::csvio::{for_each_line, line_id, sort_rows};
 use super::eval::Evaluator;
-use super::front::{fronts, screen_candidates, write_pareto};
+use super::front::{fronts, screen_candidates, write_pareto, ScreenSummary};
 use super::meta::{
     read_meta, write_meta, SweepMeta, META_FILE, PARETO_FILE, REFINED_FILE, RESULTS_FILE,
 };
@@ -26,6 +29,10 @@ pub struct MergeSummary {
     pub shards: Vec<String>,
     /// Shards of the same count that are not among the inputs.
     pub missing_shards: Vec<String>,
+    /// `screen`: what the margin admitted over the whole and what was refined.
+    pub screening: Option<ScreenSummary>,
+    /// `screen`: chosen points no shard had refined, run at cycle fidelity by the merge.
+    pub refined_by_merge: u64,
 }
 
 /// Merges sweep directories `inputs` into `out` (which must not hold a sweep yet).
@@ -128,14 +135,35 @@ pub fn merge_dirs(inputs: &[PathBuf], out: &Path) -> Result<MergeSummary, SweepE
     let rows = sort_rows(&result_inputs, &header, &results, out)?;
 
     let mut refined_rows = 0;
+    let mut refined_by_merge = 0;
+    let mut screening = None;
     let mut final_file = results.clone();
     if metas[0].fidelity == "screen" {
         let analytic = fronts(&ev, &results)?;
-        let candidates = screen_candidates(&ev, &results, &analytic, spec.screen_margin)?;
+        let chosen = screen_candidates(
+            &ev,
+            &results,
+            &analytic,
+            spec.screen_margin,
+            spec.screen_budget,
+        )?;
         let refined = out.join(REFINED_FILE);
         let refined_inputs: Vec<PathBuf> = inputs.iter().map(|d| d.join(REFINED_FILE)).collect();
         sort_rows(&refined_inputs, &header, &refined, out)?;
-        refined_rows = keep_only(&refined, &header, &candidates)?;
+        refined_rows = keep_only(&refined, &header, &chosen.ids)?;
+        if refined_rows < chosen.ids.len() as u64 {
+            let runner = Evaluator::new(&spec).map_err(|e| {
+                bad(format!(
+                    "{} chosen points were refined by no shard and must run here, but: {e}",
+                    chosen.ids.len() as u64 - refined_rows
+                ))
+            })?;
+            let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
+            let before = refined_rows;
+            refined_rows = super::runner::refine_points(&runner, &refined, &chosen.ids, jobs)?;
+            refined_by_merge = refined_rows - before;
+        }
+        screening = Some(chosen.summary);
         final_file = refined;
     }
     let model_fronts = fronts(&ev, &final_file)?;
@@ -149,6 +177,7 @@ pub fn merge_dirs(inputs: &[PathBuf], out: &Path) -> Result<MergeSummary, SweepE
         rows,
         refined_rows,
         pareto_rows,
+        screening: screening.clone(),
         merged_shards: shard_names.clone(),
         ..metas[0].clone()
     };
@@ -160,6 +189,8 @@ pub fn merge_dirs(inputs: &[PathBuf], out: &Path) -> Result<MergeSummary, SweepE
         pareto_rows,
         shards: shard_names,
         missing_shards: missing,
+        screening,
+        refined_by_merge,
     })
 }
 

@@ -4,6 +4,7 @@
 //! the same sweep gives the same bytes.
 
 use super::eval::fnv1a;
+use super::front::ScreenSummary;
 use super::search::Shard;
 use super::spec::SweepSpec;
 use super::SweepError;
@@ -39,6 +40,10 @@ pub struct SweepMeta {
     /// Rows of `pareto.csv`.
     #[serde(default)]
     pub pareto_rows: u64,
+    /// `screen` fidelity: how many points the margin admitted, how many were refined and the
+    /// margin that is guaranteed (see `explore::front`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screening: Option<ScreenSummary>,
     /// Shards joined by `cimsim merge`, when this directory is a merge.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub merged_shards: Vec<String>,

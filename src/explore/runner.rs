@@ -9,7 +9,7 @@
 
 use super::csvio::{line_id, sort_rows, RowWriter};
 use super::eval::Evaluator;
-use super::front::{fronts, screen_candidates, write_pareto};
+use super::front::{fronts, screen_candidates, write_pareto, ScreenSummary};
 use super::meta::{
     read_meta, shard_text, spec_hash, write_meta, SweepMeta, META_FILE, PARETO_FILE, REFINED_FILE,
     RESULTS_FILE,
@@ -101,6 +101,8 @@ pub struct SweepSummary {
     /// Rows of `refined.csv`.
     pub refined_rows: u64,
     pub pareto_rows: u64,
+    /// `screen` fidelity: what the margin admitted and what was refined.
+    pub screening: Option<ScreenSummary>,
     /// Seconds spent evaluating points in this invocation.
     pub eval_s: f64,
 }
@@ -159,6 +161,7 @@ pub fn run_sweep(
         rows: 0,
         refined_rows: 0,
         pareto_rows: 0,
+        screening: None,
         merged_shards: Vec::new(),
         checked_spec: spec.clone(),
     };
@@ -218,14 +221,20 @@ pub fn run_sweep(
         let mut final_file = results.clone();
         if opts.fidelity == SweepFidelity::Screen {
             let analytic_fronts = fronts(&ev, &results)?;
-            let candidates =
-                screen_candidates(&ev, &results, &analytic_fronts, spec.screen_margin)?;
+            let screening = screen_candidates(
+                &ev,
+                &results,
+                &analytic_fronts,
+                spec.screen_margin,
+                spec.screen_budget,
+            )?;
             let refined = dir.join(REFINED_FILE);
-            let n = candidates.len() as u64;
+            let n = screening.ids.len() as u64;
+            summary.screening = Some(screening.summary);
             pass.listed(
                 &refined,
                 &header,
-                candidates.into_iter(),
+                screening.ids.into_iter(),
                 n,
                 RunFidelity::Cycle,
                 "cycle refinement",
@@ -248,11 +257,46 @@ pub fn run_sweep(
             meta.rows = summary.rows;
             meta.refined_rows = summary.refined_rows;
             meta.pareto_rows = summary.pareto_rows;
+            meta.screening = summary.screening.clone();
             write_meta(dir, &meta)?;
             Ok(summary)
         }
         Err(e) => Err(e),
     }
+}
+
+/// Runs the points `ids` (increasing) that `path` lacks at cycle fidelity, appending them, and
+/// sorts the file; returns its rows. `merge` uses it for screened points no shard refined.
+pub fn refine_points(
+    ev: &Evaluator,
+    path: &Path,
+    ids: &[u64],
+    jobs: usize,
+) -> Result<u64, SweepError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.max(1))
+        .build()
+        .map_err(|e| SweepError::Io(format!("cannot start {jobs} worker threads: {e}")))?;
+    let stop = AtomicBool::new(false);
+    let pass = Pass {
+        ev,
+        pool: &pool,
+        stop: &stop,
+        progress: &NoProgress,
+    };
+    let header = ev.layout.header_line();
+    let mut summary = SweepSummary::default();
+    pass.listed(
+        path,
+        &header,
+        ids.iter().copied(),
+        ids.len() as u64,
+        RunFidelity::Cycle,
+        "cycle refinement",
+        &mut summary,
+    )?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    Ok(sort_rows(&[path.to_path_buf()], &header, path, dir)?)
 }
 
 /// Refuses a directory that holds another sweep, or any sweep without `--resume`.

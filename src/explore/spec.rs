@@ -17,6 +17,22 @@ pub const PSEUDO_KEYS: &[&str] = &["mapping", "weights"];
 /// Default margin of the `screen` fidelity (see [`SweepSpec::screen_margin`]).
 pub const DEFAULT_SCREEN_MARGIN: f64 = 0.05;
 
+/// Default cycle-level runs per model of the `screen` fidelity (see
+/// [`SweepSpec::screen_budget`]). A cycle run of a sub-billion-parameter model at the default
+/// workload costs ~0.3 core-seconds, so 128 of them take ~20 s on 2 cores: a 10,000-point
+/// `screen` sweep of qwen3-0.6b then fits in a minute with the analytic pass. A count, not a
+/// share of the points, so the refinement cost does not grow with the sweep; the analytic
+/// fronts of these spaces hold 2-10 points, so 128 covers the front and an order of magnitude
+/// more of the points nearest to it.
+pub const DEFAULT_SCREEN_BUDGET: u64 = 128;
+
+/// Largest `screen_budget` (the selection keeps this many entries per model in memory).
+pub const MAX_SCREEN_BUDGET: u64 = 1_000_000;
+
+fn default_screen_budget() -> u64 {
+    DEFAULT_SCREEN_BUDGET
+}
+
 /// A bad sweep spec: where (file and line, when known) and what.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{origin}{}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
@@ -106,9 +122,13 @@ pub struct SweepSpec {
     pub constraints: Vec<Constraint>,
     pub objectives: Vec<String>,
     pub search: Search,
-    /// `screen` refines with the cycle fidelity every point that no analytic front point beats
-    /// by more than this fraction in every objective.
+    /// `screen` refines with the cycle fidelity the points that no analytic front point beats
+    /// by more than this fraction in every objective...
     pub screen_margin: f64,
+    /// ...at most this many per model, the closest to the analytic front first (see
+    /// `explore::front`).
+    #[serde(default = "default_screen_budget")]
+    pub screen_budget: u64,
 }
 
 #[derive(Deserialize)]
@@ -145,6 +165,7 @@ struct RawSearch {
     population: Option<Spanned<u64>>,
     generations: Option<Spanned<u64>>,
     screen_margin: Option<Spanned<f64>>,
+    screen_budget: Option<Spanned<toml::Value>>,
 }
 
 /// Reads and checks a spec file. `base` files are resolved against the spec's directory.
@@ -315,7 +336,7 @@ pub fn parse_spec(text: &str, origin: &str, dir: &Path) -> Result<SweepSpec, Spe
         }
     };
 
-    let (search, screen_margin) = check_search(raw.search.as_ref(), &err)?;
+    let (search, screen_margin, screen_budget) = check_search(raw.search.as_ref(), &err)?;
     Ok(SweepSpec {
         base,
         base_text,
@@ -326,6 +347,7 @@ pub fn parse_spec(text: &str, origin: &str, dir: &Path) -> Result<SweepSpec, Spe
         objectives,
         search,
         screen_margin,
+        screen_budget,
     })
 }
 
@@ -370,9 +392,12 @@ fn check_workload(raw: Option<&RawWorkload>, err: &ErrFn) -> Result<WorkloadSpec
     Ok(w)
 }
 
-fn check_search(raw: Option<&Spanned<RawSearch>>, err: &ErrFn) -> Result<(Search, f64), SpecError> {
+fn check_search(
+    raw: Option<&Spanned<RawSearch>>,
+    err: &ErrFn,
+) -> Result<(Search, f64, u64), SpecError> {
     let Some(raw) = raw else {
-        return Ok((Search::Grid, DEFAULT_SCREEN_MARGIN));
+        return Ok((Search::Grid, DEFAULT_SCREEN_MARGIN, DEFAULT_SCREEN_BUDGET));
     };
     let r = raw.get_ref();
     let margin = match &r.screen_margin {
@@ -387,6 +412,21 @@ fn check_search(raw: Option<&Spanned<RawSearch>>, err: &ErrFn) -> Result<(Search
         }
         Some(m) => *m.get_ref(),
         None => DEFAULT_SCREEN_MARGIN,
+    };
+    let budget = match &r.screen_budget {
+        None => DEFAULT_SCREEN_BUDGET,
+        Some(b) => match b.get_ref().as_integer() {
+            Some(n) if (1..=MAX_SCREEN_BUDGET as i64).contains(&n) => n as u64,
+            _ => {
+                return Err(err(
+                    Some(b.span()),
+                    format!(
+                        "[search] `screen_budget` = {}: allowed an integer 1..={MAX_SCREEN_BUDGET} (cycle-level runs per model)",
+                        b.get_ref()
+                    ),
+                ))
+            }
+        },
     };
     let not_for = |field: &Option<Spanned<u64>>, name: &str, kind: &str| match field {
         Some(s) => Err(err(
@@ -452,7 +492,7 @@ fn check_search(raw: Option<&Spanned<RawSearch>>, err: &ErrFn) -> Result<(Search
             ))
         }
     };
-    Ok((search, margin))
+    Ok((search, margin, budget))
 }
 
 /// `int4` / `int8` (also `4` / `8`) as bits.

@@ -27,6 +27,12 @@ fn a_good_spec_keeps_spec_order_and_defaults() {
     assert!((s.constraints[0].violation(75.0) - 0.5).abs() < 1e-12);
     assert_eq!(s.search, Search::Grid);
     assert_eq!(s.screen_margin, DEFAULT_SCREEN_MARGIN);
+    assert_eq!(s.screen_budget, DEFAULT_SCREEN_BUDGET);
+    let s = parse(&format!(
+        "{HEAD}[search]\nkind = \"grid\"\nscreen_budget = 7\n"
+    ))
+    .unwrap();
+    assert_eq!(s.screen_budget, 7);
 }
 
 #[test]
@@ -104,6 +110,31 @@ fn bad_specs_name_line_and_key() {
             "[search]\nkind = \"grid\"\nn = 5\n",
             4,
             &["`n` does not apply"],
+        ),
+        (
+            "[search]\nkind = \"grid\"\nscreen_budget = 0\n",
+            4,
+            &["`screen_budget` = 0", "allowed an integer 1..=1000000"],
+        ),
+        (
+            "[search]\nkind = \"grid\"\nscreen_budget = -5\n",
+            4,
+            &["`screen_budget` = -5", "1..=1000000"],
+        ),
+        (
+            "[search]\nkind = \"grid\"\nscreen_budget = 2000000\n",
+            4,
+            &["`screen_budget` = 2000000", "1..=1000000"],
+        ),
+        (
+            "[search]\nkind = \"grid\"\nscreen_budget = 1.5\n",
+            4,
+            &["`screen_budget` = 1.5", "an integer"],
+        ),
+        (
+            "[search]\nkind = \"grid\"\nscreen_budget = \"all\"\n",
+            4,
+            &["`screen_budget` = \"all\"", "an integer"],
         ),
         ("colour = 1\n", 2, &["unknown field `colour`"]),
         ("base = \"edgecim-65mn\"\n", 2, &["base", "edgecim-65nm"]),
