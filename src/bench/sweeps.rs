@@ -65,6 +65,11 @@ pub struct SweepRun {
     pub peak_rss_kib: u64,
     pub rows: u64,
     pub refined_rows: u64,
+    /// `screen`: points the margin admitted (0 for other fidelities).
+    pub screen_candidates: u64,
+    /// `screen`: every point this close to the analytic front was refined (see
+    /// `explore::front`); `None` for other fidelities or when no margin is guaranteed.
+    pub effective_margin: Option<f64>,
 }
 
 /// Runs a sweep of `points` points in a child process with `jobs` workers.
@@ -112,16 +117,22 @@ pub fn run_child(
             .and_then(|v| v.parse().ok())
             .ok_or_else(|| format!("sweep child printed no `{name}=`: {text}"))
     };
+    let effective_margin = text
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("effective_margin=")?.parse().ok());
     Ok(SweepRun {
         wall_s,
         peak_rss_kib: field("peak_rss_kib")?,
         rows: field("rows")?,
         refined_rows: field("refined_rows")?,
+        screen_candidates: field("screen_candidates")?,
+        effective_margin,
     })
 }
 
-/// The child's side: runs the sweep in this process and prints `rows=`, `refined_rows=` and
-/// `peak_rss_kib=` (VmHWM of /proc/self/status) on one line.
+/// The child's side: runs the sweep in this process and prints `rows=`, `refined_rows=`,
+/// `screen_candidates=`, `effective_margin=` (`none` when there is none) and `peak_rss_kib=`
+/// (VmHWM of /proc/self/status) on one line.
 pub fn child_main(
     spec_path: &Path,
     out: PathBuf,
@@ -141,10 +152,15 @@ pub fn child_main(
     let stop = AtomicBool::new(false);
     let summary = run_sweep(&spec, &opts, &stop, &crate::explore::runner::NoProgress)
         .map_err(|e| e.to_string())?;
+    let screening = summary.screening.as_ref();
     println!(
-        "rows={} refined_rows={} peak_rss_kib={}",
+        "rows={} refined_rows={} screen_candidates={} effective_margin={} peak_rss_kib={}",
         summary.rows,
         summary.refined_rows,
+        screening.map_or(0, |s| s.candidates),
+        screening
+            .and_then(|s| s.effective_margin)
+            .map_or("none".to_string(), |e| e.to_string()),
         peak_rss_kib()
     );
     Ok(())
