@@ -1,12 +1,16 @@
-//! Engine throughput on a synthetic decode-like program: weights streamed from DRAM in chunks,
-//! written into ping-pong macro groups, computed, and reduced on the vector unit. Prints the
-//! median wall time of several runs with tasks/s, DRAM requests/s and simulated ÷ wall time.
+//! Engine speed on synthetic decode-like programs: weights streamed from DRAM in chunks, written
+//! into ping-pong macro groups, computed, and reduced on the vector unit. The engine is built
+//! outside the timed part (it probes its DRAM once at construction); criterion's throughput line
+//! is tasks per second.
 //!
-//! Run with `cargo bench -p sim --bench engine` (release profile).
+//! `cargo bench -p sim --bench engine`. The same engine on a compiled model step is in the root
+//! package's `perf` bench.
 
-use std::time::Instant;
+use std::hint::black_box;
+use std::time::Duration;
 
-use sim::config::preset;
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, SamplingMode, Throughput};
+use sim::config::{preset, HardwareConfig};
 use sim::engine::{Engine, EngineOptions, Fidelity};
 use sim::program::{DataClass, Program, Resource, TaskKind, VectorOp};
 
@@ -75,60 +79,50 @@ fn synthetic(layers: u32, ops: u32, chunks: u32, chunk_bytes: u64) -> Program {
     p
 }
 
-fn measure(name: &str, program: &Program, opts: EngineOptions, repeats: usize) {
-    let cfg = preset("edgecim-65nm").expect("shipped preset");
-    let mut walls = Vec::with_capacity(repeats);
-    let mut last = None;
-    for _ in 0..repeats {
-        let mut e = Engine::new(&cfg, opts).expect("engine");
-        let t0 = Instant::now();
-        let s = e.run(program).expect("run");
-        walls.push(t0.elapsed().as_secs_f64());
-        last = Some(s);
-    }
-    walls.sort_by(f64::total_cmp);
-    let wall = walls[walls.len() / 2];
-    let s = last.expect("at least one run");
-    let simulated = s.time_ps as f64 * 1e-12;
-    println!(
-        "{name:<24} tasks {:>7}  requests {:>8}  wall {:>8.2} ms  {:>6.2} M tasks/s  {:>6.2} M req/s  simulated {:>8.3} ms  sim/wall {:>6.3}",
-        s.tasks,
-        s.dram_requests,
-        wall * 1e3,
-        s.tasks as f64 / wall * 1e-6,
-        s.dram_requests as f64 / wall * 1e-6,
-        simulated * 1e3,
-        simulated / wall,
-    );
+/// Times `program` on a fresh engine per iteration.
+fn bench_program(
+    c: &mut Criterion,
+    name: &str,
+    cfg: &HardwareConfig,
+    program: &Program,
+    fidelity: Fidelity,
+) {
+    let opts = EngineOptions {
+        fidelity,
+        ..EngineOptions::default()
+    };
+    let mut group = c.benchmark_group("engine");
+    // Runs of milliseconds or more: every sample is one run, and ten are enough for a median.
+    group.sampling_mode(SamplingMode::Flat);
+    group.throughput(Throughput::Elements(program.tasks.len() as u64));
+    group.bench_function(name, |b| {
+        b.iter_batched_ref(
+            || Engine::new(cfg, opts).expect("engine for a shipped preset"),
+            |engine| black_box(engine.run(program).expect("the synthetic program runs")),
+            BatchSize::PerIteration,
+        )
+    });
+    group.finish();
 }
 
-fn main() {
-    // Criterion-style filters are passed by `cargo bench`; this runner takes none.
-    let program = synthetic(30, 7, 48, 2048);
-    let weights = program.dram_read_bytes();
-    println!(
-        "synthetic program: {} tasks, {:.1} MB of weights streamed",
-        program.tasks.len(),
-        weights as f64 / 1e6
-    );
-    let cycle = EngineOptions::default();
-    measure("cycle", &program, cycle, 5);
-    measure(
-        "cycle + timeline",
-        &program,
-        EngineOptions {
-            record_timeline: true,
-            ..cycle
-        },
-        5,
-    );
-    measure(
-        "analytic DRAM",
-        &program,
-        EngineOptions {
-            fidelity: Fidelity::Analytic,
-            ..cycle
-        },
-        5,
-    );
+fn engine(c: &mut Criterion) {
+    let cfg = preset("edgecim-65nm").expect("shipped preset");
+    // A decode step streaming 20.6 MB of weights (30 layers of 7 operations, 48 chunks of
+    // 2 KiB each): 30,450 tasks.
+    let step = synthetic(30, 7, 48, 2048);
+    // Two layers of the same.
+    let small = synthetic(2, 7, 48, 2048);
+    bench_program(c, "cycle/decode_step", &cfg, &step, Fidelity::Cycle);
+    bench_program(c, "cycle/small_program", &cfg, &small, Fidelity::Cycle);
+    bench_program(c, "analytic/decode_step", &cfg, &step, Fidelity::Analytic);
 }
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    targets = engine
+}
+criterion_main!(benches);
