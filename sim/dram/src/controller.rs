@@ -17,7 +17,10 @@
 //! first cycle at which anything can (a timing constraint expiring, a completion, a refresh) and
 //! does no work until then.
 
+mod bank_queue;
 mod pick;
+
+use bank_queue::BankChoice;
 
 use crate::address::Location;
 use crate::channel::{ChannelState, RankActivity};
@@ -90,6 +93,24 @@ pub(crate) struct Controller {
     queue_ready: Vec<u64>,
     /// Rank served by each command queue.
     queue_rank: Vec<u32>,
+    /// Per command queue, with per-bank queues: the entries that may issue once their timing
+    /// allows (invalidated with `queue_ready`).
+    bank_choice: Vec<BankChoice>,
+    /// Per-bank queues, at most 64: instead of lower bounds, `queue_time` holds each queue's
+    /// exact earliest command cycle, brought up to date after every cycle that changed
+    /// anything (all queues after a command, a queue that received an entry).
+    exact_times: bool,
+    queue_time: Vec<u64>,
+    /// Minimum of `queue_time` over the non-empty queues.
+    min_queue_time: u64,
+    /// Queues whose `queue_time` is out of date (bit per queue).
+    times_dirty: u64,
+    /// Earliest `queue_time` of the queues that were not due at the last pick.
+    exact_later: u64,
+    /// Per command kind, the queues with a candidate of that kind (bit per queue).
+    kind_queues: [u64; crate::command::NUM_KINDS],
+    /// Per issued kind, the kinds it can delay in other banks.
+    kinds_moved: [u8; crate::command::NUM_KINDS],
     /// Writes in each command queue (a queue of reads only takes a shorter scan).
     queue_writes: Vec<u32>,
     queue_idx: usize,
@@ -147,6 +168,14 @@ impl Controller {
             waiting_count: [vec![0; queues], vec![0; queues]],
             queue_ready: vec![0; queues],
             queue_writes: vec![0; queues],
+            bank_choice: vec![BankChoice::default(); queues],
+            exact_times: per_bank && queues <= 64,
+            queue_time: vec![u64::MAX; queues],
+            min_queue_time: u64::MAX,
+            times_dirty: 0,
+            exact_later: u64::MAX,
+            kind_queues: [0; crate::command::NUM_KINDS],
+            kinds_moved: bank_queue::kinds_moved_elsewhere(&TimingTable::new(spec)),
             queue_rank: (0..queues)
                 .map(|q| if per_bank { q / banks_per_rank } else { q } as u32)
                 .collect(),
@@ -203,8 +232,12 @@ impl Controller {
             queue,
             is_write,
         });
-        self.wake_at = self.wake_at.min(cycle);
+        // The arrival can only start a write drain or move into a command queue; if it can do
+        // neither now, the controller need not wake for it.
         self.trans_blocked = false;
+        if self.cmd_queues.len() > 64 || self.transaction_may_move() {
+            self.wake_at = self.wake_at.min(cycle);
+        }
         true
     }
 
@@ -305,8 +338,14 @@ impl Controller {
         }
         next = next.min(self.completion_wake());
         self.wake_at = if changed {
+            if self.exact_times {
+                self.update_queue_times();
+            }
             self.wake_after_change(now, next)
         } else {
+            if self.exact_times {
+                next = next.min(self.exact_later);
+            }
             next.max(now + 1)
         };
     }
@@ -363,6 +402,9 @@ impl Controller {
             || self.transaction_may_move()
         {
             return t;
+        }
+        if self.exact_times {
+            return next.min(self.min_queue_time).max(t);
         }
         let (mut stale, later) = self.due_queues(now);
         if later <= t {
@@ -460,6 +502,17 @@ impl Controller {
         if c.kind != CommandKind::Refresh {
             let qi = self.queue_index(&c.loc);
             self.queue_ready[qi] = 0;
+            self.bank_choice[qi].invalidate();
+            if qi < 64 {
+                self.times_dirty |= 1u64 << qi;
+            }
+        }
+        // Other banks' queues whose candidates the command can delay.
+        let moved = self.kinds_moved[c.kind.index()];
+        for (k, &queues) in self.kind_queues.iter().enumerate() {
+            if moved & (1 << k) != 0 {
+                self.times_dirty |= queues;
+            }
         }
         if c.kind.is_column() {
             self.trans_blocked = false;
@@ -561,6 +614,10 @@ impl Controller {
             };
             self.queue_writes[qi] += u32::from(req.is_write);
             self.cmd_queues[qi].push(req);
+            self.bank_choice[qi].invalidate();
+            if qi < 64 {
+                self.times_dirty |= 1u64 << qi;
+            }
             if qi < 64 {
                 self.nonempty |= 1u64 << qi;
                 if self.cmd_queues[qi].len() >= self.cmd_cap {

@@ -69,6 +69,9 @@ impl Controller {
 
     /// Round robin over the command queues; the first queue with a ready command wins.
     pub(super) fn pick_command(&mut self, now: u64, next: &mut u64) -> Option<Chosen> {
+        if self.exact_times {
+            return self.pick_exact(now);
+        }
         let nq = self.cmd_queues.len();
         if self.cmd_queued == 0 {
             return None;
@@ -121,15 +124,21 @@ impl Controller {
     #[inline]
     pub(super) fn due_queues(&self, now: u64) -> (u64, u64) {
         // Every queue, empty or not: a loop of fixed length is predicted, one that stops at
-        // the last non-empty queue is not.
+        // the last non-empty queue is not. Bounds that have come are mapped above every other
+        // one by subtracting `now + 1` (wrapping); the minimum is taken branch-free, as a sum.
         let mut due = 0u64;
-        let mut later = u64::MAX;
+        let mut min_ahead = u64::MAX;
+        let base = now.wrapping_add(1);
         for (qi, &bound) in self.queue_ready.iter().enumerate().take(64) {
-            let is_due = u64::from(bound <= now);
-            due |= is_due << qi;
-            // All ones when due, so that it does not count.
-            later = later.min(bound | is_due.wrapping_neg());
+            due |= u64::from(bound <= now) << qi;
+            let ahead = bound.wrapping_sub(base);
+            min_ahead = min_u64(min_ahead, ahead);
         }
+        let later = if min_ahead >= u64::MAX - now {
+            u64::MAX
+        } else {
+            base + min_ahead
+        };
         (due & self.nonempty, later)
     }
 
@@ -154,11 +163,11 @@ impl Controller {
     }
 
     /// The oldest entry of queue `qi` whose next command can issue at `now`.
-    pub(super) fn first_ready(&self, qi: usize, now: u64, next: &mut u64) -> Option<Chosen> {
-        let q = &self.cmd_queues[qi];
+    pub(super) fn first_ready(&mut self, qi: usize, now: u64, next: &mut u64) -> Option<Chosen> {
         if self.per_bank {
             return self.first_ready_in_bank_queue(qi, now, next);
         }
+        let q = &self.cmd_queues[qi];
         // Entries of one queue usually share a bank: remember the last bank's ready times.
         let mut memo_bank = usize::MAX;
         let mut memo = [0u64; crate::command::NUM_KINDS];
@@ -230,142 +239,8 @@ impl Controller {
         None
     }
 
-    /// [`Self::first_ready`] for a queue whose entries all target one bank: the same decisions,
-    /// with the bank's ready times computed once.
-    fn first_ready_in_bank_queue(&self, qi: usize, now: u64, next: &mut u64) -> Option<Chosen> {
-        let q = &self.cmd_queues[qi];
-        let l0 = &q[0].loc;
-        let bank = self
-            .state
-            .bank(self.state.bank_index(l0.rank, l0.bankgroup, l0.bank));
-        if !bank.is_open() {
-            // Every entry needs an ACT; the oldest gets it.
-            let t = self.state.ready_at(CommandKind::Activate, l0);
-            if t > now {
-                *next = (*next).min(t);
-                return None;
-            }
-            let loc = Location { column: 0, ..*l0 };
-            return Some(Chosen {
-                kind: CommandKind::Activate,
-                loc,
-                queue: qi,
-                slot: 0,
-            });
-        }
-        let open_row = bank.open_row;
-        if self.queue_writes[qi] == 0 {
-            return self.first_ready_reads(qi, now, next, open_row, bank.row_hits);
-        }
-        let (read_kind, write_kind) = if self.close_page {
-            (CommandKind::ReadPrecharge, CommandKind::WritePrecharge)
-        } else {
-            (CommandKind::Read, CommandKind::Write)
-        };
-        let mut read_t = None;
-        let mut write_t = None;
-        for (slot, req) in q.iter().enumerate() {
-            let l = &req.loc;
-            if l.row == open_row {
-                let (kind, cache) = if req.is_write {
-                    (write_kind, &mut write_t)
-                } else {
-                    (read_kind, &mut read_t)
-                };
-                let t = *cache.get_or_insert_with(|| self.state.ready_at(kind, l));
-                if t > now {
-                    *next = (*next).min(t);
-                    continue;
-                }
-                if req.is_write && Self::write_waits_for_read(q, slot) {
-                    continue;
-                }
-                return Some(Chosen {
-                    kind,
-                    loc: *l,
-                    queue: qi,
-                    slot,
-                });
-            } else if slot == 0 {
-                // Only the oldest entry of a bank may ask for its precharge.
-                let t = self.state.ready_at(CommandKind::Precharge, l);
-                if t > now {
-                    *next = (*next).min(t);
-                    continue;
-                }
-                if !self.precharge_allowed(q, 0, open_row, bank.row_hits) {
-                    continue;
-                }
-                let loc = Location {
-                    row: open_row,
-                    column: 0,
-                    ..*l
-                };
-                return Some(Chosen {
-                    kind: CommandKind::Precharge,
-                    loc,
-                    queue: qi,
-                    slot: 0,
-                });
-            }
-        }
-        None
-    }
-
-    /// [`Self::first_ready_in_bank_queue`] for an open bank whose queue holds reads only, with
-    /// the same answer: every read of the open row has the same ready time, so only the oldest
-    /// one can be chosen; the oldest entry, if it misses the row, may ask for the precharge
-    /// first (it comes first in the scan).
-    fn first_ready_reads(
-        &self,
-        qi: usize,
-        now: u64,
-        next: &mut u64,
-        open_row: u32,
-        row_hits: u32,
-    ) -> Option<Chosen> {
-        let q = &self.cmd_queues[qi];
-        let l0 = &q[0].loc;
-        if l0.row != open_row {
-            let t = self.state.ready_at(CommandKind::Precharge, l0);
-            if t > now {
-                *next = (*next).min(t);
-            } else if self.precharge_allowed(q, 0, open_row, row_hits) {
-                let loc = Location {
-                    row: open_row,
-                    column: 0,
-                    ..*l0
-                };
-                return Some(Chosen {
-                    kind: CommandKind::Precharge,
-                    loc,
-                    queue: qi,
-                    slot: 0,
-                });
-            }
-        }
-        let slot = q.iter().position(|r| r.loc.row == open_row)?;
-        let l = &q[slot].loc;
-        let kind = if self.close_page {
-            CommandKind::ReadPrecharge
-        } else {
-            CommandKind::Read
-        };
-        let t = self.state.ready_at(kind, l);
-        if t > now {
-            *next = (*next).min(t);
-            return None;
-        }
-        Some(Chosen {
-            kind,
-            loc: *l,
-            queue: qi,
-            slot,
-        })
-    }
-
     /// A write may not pass an older read of the same location in its queue.
-    fn write_waits_for_read(q: &[Request], slot: usize) -> bool {
+    pub(super) fn write_waits_for_read(q: &[Request], slot: usize) -> bool {
         let l = &q[slot].loc;
         q[..slot].iter().any(|o| {
             !o.is_write
@@ -378,7 +253,13 @@ impl Controller {
     }
 
     /// DRAMsim3's on-demand precharge arbitration for the entry at `slot`.
-    fn precharge_allowed(&self, q: &[Request], slot: usize, open_row: u32, row_hits: u32) -> bool {
+    pub(super) fn precharge_allowed(
+        &self,
+        q: &[Request],
+        slot: usize,
+        open_row: u32,
+        row_hits: u32,
+    ) -> bool {
         let l = &q[slot].loc;
         let same_bank = |o: &Request| {
             o.loc.rank == l.rank && o.loc.bankgroup == l.bankgroup && o.loc.bank == l.bank
@@ -391,4 +272,14 @@ impl Controller {
             .any(|o| same_bank(o) && o.loc.row == open_row);
         !pending_hit || row_hits >= ROW_HIT_CAP
     }
+}
+
+/// `a.min(b)` with arithmetic instead of a compare-and-branch, which the compiler otherwise
+/// emits in a loop whose minimum changes at random (a misprediction per queue and cycle).
+#[inline(always)]
+pub(super) fn min_u64(a: u64, b: u64) -> u64 {
+    let (diff, borrow) = a.overflowing_sub(b);
+    // All ones when a < b.
+    let mask = u64::from(borrow).wrapping_neg();
+    b.wrapping_add(diff & mask)
 }

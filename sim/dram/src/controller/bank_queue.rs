@@ -1,0 +1,265 @@
+//! The command choice of a per-bank command queue, split in two: which entries could issue
+//! (depends on the queue's contents and its bank's open row and row hits, so it is kept until
+//! either changes) and whether their commands' timing allows it now (a few lookups per cycle).
+//!
+//! In one bank every entry that needs the same command kind has the same earliest cycle, so of
+//! each kind only the oldest entry allowed to issue matters: the bank's ACT (oldest entry), the
+//! precharge of the oldest entry when it misses the open row and the arbitration allows it,
+//! the oldest read of the open row and the oldest write of it not held back by an older read of
+//! the same location. The oldest of these whose command is ready is what the full FR-FCFS scan
+//! of the queue picks.
+
+use super::pick::min_u64;
+use super::{Chosen, Controller};
+use crate::address::Location;
+use crate::command::{CommandKind, NUM_KINDS};
+
+/// Candidates of one per-bank queue, oldest first (at most one per command kind).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct BankChoice {
+    /// False when the queue or its bank changed since the candidates were found.
+    valid: bool,
+    len: usize,
+    kinds: [CommandKind; 3],
+    slots: [usize; 3],
+}
+
+impl Default for BankChoice {
+    fn default() -> BankChoice {
+        BankChoice {
+            valid: false,
+            len: 0,
+            kinds: [CommandKind::Activate; 3],
+            slots: [0; 3],
+        }
+    }
+}
+
+impl BankChoice {
+    fn push(&mut self, kind: CommandKind, slot: usize) {
+        if self.len < self.kinds.len() {
+            self.kinds[self.len] = kind;
+            self.slots[self.len] = slot;
+            self.len += 1;
+        }
+    }
+
+    /// The queue or its bank changed: find the candidates again when next asked.
+    #[inline]
+    pub(super) fn invalidate(&mut self) {
+        self.valid = false;
+    }
+
+    /// Bit per command kind among the candidates.
+    fn kind_mask(&self) -> u8 {
+        self.kinds[..self.len]
+            .iter()
+            .fold(0, |m, k| m | (1u8 << k.index()))
+    }
+}
+
+/// Per issued command kind, the kinds whose earliest cycle it can move in other banks (any
+/// non-zero distance in the bank-group, rank or other-rank scope; ACT also through the
+/// four-activate window).
+pub(super) fn kinds_moved_elsewhere(table: &crate::timing::TimingTable) -> [u8; NUM_KINDS] {
+    let mut out = [0u8; NUM_KINDS];
+    for (from, o) in out.iter_mut().enumerate() {
+        for to in 0..NUM_KINDS {
+            if table.same_bankgroup[from][to] > 0
+                || table.same_rank[from][to] > 0
+                || table.other_ranks[from][to] > 0
+            {
+                *o |= 1 << to;
+            }
+        }
+    }
+    out[CommandKind::Activate.index()] |= 1 << CommandKind::Activate.index();
+    out
+}
+
+impl Controller {
+    /// [`Self::first_ready`] for a queue whose entries all target one bank.
+    pub(super) fn first_ready_in_bank_queue(
+        &mut self,
+        qi: usize,
+        now: u64,
+        next: &mut u64,
+    ) -> Option<Chosen> {
+        if !self.bank_choice[qi].valid {
+            self.bank_choice[qi] = self.bank_candidates(qi);
+        }
+        let choice = self.bank_choice[qi];
+        let q = &self.cmd_queues[qi];
+        let l0 = q.first()?.loc;
+        for (&kind, &slot) in choice.kinds[..choice.len].iter().zip(&choice.slots) {
+            // Every entry of the queue is in the bank of the oldest one.
+            let t = self.state.ready_at(kind, &l0);
+            if t > now {
+                *next = (*next).min(t);
+                continue;
+            }
+            let loc = match kind {
+                CommandKind::Activate => Location { column: 0, ..l0 },
+                CommandKind::Precharge => {
+                    let bank = self.state.bank_index(l0.rank, l0.bankgroup, l0.bank);
+                    Location {
+                        row: self.state.bank(bank).open_row,
+                        column: 0,
+                        ..l0
+                    }
+                }
+                _ => q[slot].loc,
+            };
+            return Some(Chosen {
+                kind,
+                loc,
+                queue: qi,
+                slot,
+            });
+        }
+        None
+    }
+
+    /// The entries of per-bank queue `qi` that may issue once their timing allows.
+    fn bank_candidates(&self, qi: usize) -> BankChoice {
+        let mut choice = BankChoice {
+            valid: true,
+            ..BankChoice::default()
+        };
+        let q = &self.cmd_queues[qi];
+        let Some(first) = q.first() else {
+            return choice;
+        };
+        let l0 = &first.loc;
+        let bank = self
+            .state
+            .bank(self.state.bank_index(l0.rank, l0.bankgroup, l0.bank));
+        if !bank.is_open() {
+            // Every entry needs an ACT; the oldest gets it.
+            choice.push(CommandKind::Activate, 0);
+            return choice;
+        }
+        let open_row = bank.open_row;
+        // Only the oldest entry of a bank may ask for its precharge.
+        if l0.row != open_row && self.precharge_allowed(q, 0, open_row, bank.row_hits) {
+            choice.push(CommandKind::Precharge, 0);
+        }
+        let (read_kind, write_kind) = if self.close_page {
+            (CommandKind::ReadPrecharge, CommandKind::WritePrecharge)
+        } else {
+            (CommandKind::Read, CommandKind::Write)
+        };
+        let mut want_read = true;
+        let mut want_write = self.queue_writes[qi] > 0;
+        for (slot, req) in q.iter().enumerate() {
+            if !(want_read || want_write) {
+                break;
+            }
+            if req.loc.row != open_row {
+                continue;
+            }
+            if req.is_write {
+                if want_write && !Self::write_waits_for_read(q, slot) {
+                    choice.push(write_kind, slot);
+                    want_write = false;
+                }
+            } else if want_read {
+                choice.push(read_kind, slot);
+                want_read = false;
+            }
+        }
+        choice
+    }
+
+    /// The exact earliest cycle at which per-bank queue `qi` can issue a command (`u64::MAX`
+    /// when empty or when nothing can issue before the queue or its bank changes).
+    fn bank_queue_time(&mut self, qi: usize) -> u64 {
+        let Some(first) = self.cmd_queues[qi].first() else {
+            return u64::MAX;
+        };
+        let l0 = first.loc;
+        if !self.bank_choice[qi].valid {
+            let choice = self.bank_candidates(qi);
+            // Which queues wait on which kinds, for `times_dirty` after a command.
+            let bit = 1u64 << qi;
+            let kinds = choice.kind_mask();
+            for (k, queues) in self.kind_queues.iter_mut().enumerate() {
+                *queues = if kinds & (1 << k) != 0 {
+                    *queues | bit
+                } else {
+                    *queues & !bit
+                };
+            }
+            self.bank_choice[qi] = choice;
+        }
+        let choice = &self.bank_choice[qi];
+        choice.kinds[..choice.len]
+            .iter()
+            .fold(u64::MAX, |t, &kind| {
+                min_u64(t, self.state.ready_at(kind, &l0))
+            })
+    }
+
+    /// Brings `queue_time` and `min_queue_time` up to date (per-bank queues, at most 64).
+    pub(super) fn update_queue_times(&mut self) {
+        let mut dirty = self.times_dirty & self.nonempty;
+        self.times_dirty = 0;
+        while dirty != 0 {
+            let qi = dirty.trailing_zeros() as usize;
+            dirty &= dirty - 1;
+            self.queue_time[qi] = self.bank_queue_time(qi);
+        }
+        let mut min = u64::MAX;
+        for (qi, &t) in self.queue_time.iter().enumerate() {
+            // All ones for an empty queue, whose time is stale.
+            let empty = ((self.nonempty >> qi) & 1).wrapping_sub(1);
+            min = min_u64(min, t | empty);
+        }
+        self.min_queue_time = min;
+    }
+
+    /// The command to issue at `now` with exact queue times: the first queue in round-robin
+    /// order whose time has come (and whose rank is not held for a refresh), its oldest
+    /// candidate whose command is ready. Sets `exact_later` to the time of the queues not due
+    /// (what the controller waits for if nothing issues).
+    pub(super) fn pick_exact(&mut self, now: u64) -> Option<Chosen> {
+        if self.min_queue_time > now {
+            self.exact_later = self.min_queue_time;
+            return None;
+        }
+        let mut due = 0u64;
+        let mut later = u64::MAX;
+        for (qi, &t) in self.queue_time.iter().enumerate() {
+            let empty = ((self.nonempty >> qi) & 1).wrapping_sub(1);
+            let t = t | empty;
+            let is_due = u64::from(t <= now);
+            due |= is_due << qi;
+            later = min_u64(later, t | is_due.wrapping_neg());
+        }
+        self.exact_later = later;
+        let nq = self.cmd_queues.len();
+        let start = if self.queue_idx + 1 >= nq {
+            0
+        } else {
+            self.queue_idx + 1
+        };
+        let high = due & (u64::MAX << start);
+        let low = due & ((1u64 << start) - 1);
+        for part in [high, low] {
+            let mut m = part;
+            while m != 0 {
+                let qi = m.trailing_zeros() as usize;
+                m &= m - 1;
+                if self.refresh.holds(self.queue_rank[qi]) {
+                    continue;
+                }
+                let mut unused = u64::MAX;
+                if let Some(c) = self.first_ready_in_bank_queue(qi, now, &mut unused) {
+                    self.queue_idx = qi;
+                    return Some(c);
+                }
+            }
+        }
+        None
+    }
+}
