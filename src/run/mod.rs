@@ -58,7 +58,7 @@ pub struct RunOptions {
     pub weight_bits: u32,
     pub mapping: String,
     pub fidelity: RunFidelity,
-    /// Simulate every decode step (no sampling, no reuse).
+    /// Evaluate every decode step (no step sampling at either fidelity).
     pub exact: bool,
     /// Record a timeline for a Chrome trace (cycle fidelity only).
     pub record_timeline: bool,
