@@ -328,6 +328,9 @@ mod tests {
         }
         let multi = "a = \"\"\"\n# not a comment\n\"\"\"\n";
         assert_eq!(without_comment_lines(multi), multi);
-        assert_eq!(without_comment_lines("# c\r\nx = 1 # kept\n  # c"), "\r\nx = 1 # kept\n");
+        assert_eq!(
+            without_comment_lines("# c\r\nx = 1 # kept\n  # c"),
+            "\r\nx = 1 # kept\n"
+        );
     }
 }
