@@ -21,7 +21,8 @@ pub enum FidelityArg {
     Analytic,
     /// Cycle-level simulation on every point (slow).
     Cycle,
-    /// Analytic on every point, then cycle-level on the points near the front.
+    /// Analytic on every point, then cycle-level on the points nearest the front (within
+    /// [search] screen_margin, at most screen_budget per model).
     Screen,
 }
 
