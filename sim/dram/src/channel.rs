@@ -55,6 +55,8 @@ pub(crate) struct ChannelState {
     faw: Vec<FawWindow>,
     tfaw: u64,
     table: TimingTable,
+    /// Per bank: its bank-group index (channel-wide) and rank.
+    bank_scopes: Vec<(usize, usize)>,
 }
 
 impl ChannelState {
@@ -84,6 +86,9 @@ impl ChannelState {
             faw: vec![FawWindow::default(); ranks],
             tfaw,
             table,
+            bank_scopes: (0..banks)
+                .map(|b| (b / banks_per_group, b / (banks_per_group * bankgroups)))
+                .collect(),
         }
     }
 
@@ -112,6 +117,15 @@ impl ChannelState {
         self.banks[b].next[k]
             .max(self.bankgroup_next[bg][k])
             .max(self.rank_next[r][k])
+    }
+
+    /// [`Self::ready_at`] by kind index and channel bank index.
+    #[inline]
+    pub(crate) fn ready_at_bank(&self, kind: usize, bank: usize) -> u64 {
+        let (bg, r) = self.bank_scopes[bank];
+        self.banks[bank].next[kind]
+            .max(self.bankgroup_next[bg][kind])
+            .max(self.rank_next[r][kind])
     }
 
     /// Applies an issued command: bank state, then every scope's earliest times.

@@ -105,8 +105,6 @@ pub(crate) struct Controller {
     min_queue_time: u64,
     /// Queues whose `queue_time` is out of date (bit per queue).
     times_dirty: u64,
-    /// Earliest `queue_time` of the queues that were not due at the last pick.
-    exact_later: u64,
     /// Per command kind, the queues with a candidate of that kind (bit per queue).
     kind_queues: [u64; crate::command::NUM_KINDS],
     /// Per issued kind, the kinds it can delay in other banks.
@@ -173,7 +171,6 @@ impl Controller {
             queue_time: vec![u64::MAX; queues],
             min_queue_time: u64::MAX,
             times_dirty: 0,
-            exact_later: u64::MAX,
             kind_queues: [0; crate::command::NUM_KINDS],
             kinds_moved: bank_queue::kinds_moved_elsewhere(&TimingTable::new(spec)),
             queue_rank: (0..queues)
@@ -344,7 +341,7 @@ impl Controller {
             self.wake_after_change(now, next)
         } else {
             if self.exact_times {
-                next = next.min(self.exact_later);
+                next = next.min(self.next_queue_time(now));
             }
             next.max(now + 1)
         };

@@ -19,6 +19,9 @@ use crate::command::{CommandKind, NUM_KINDS};
 pub(super) struct BankChoice {
     /// False when the queue or its bank changed since the candidates were found.
     valid: bool,
+    /// Bit per command kind among the candidates (kept when invalidated: the kinds the queue
+    /// was registered under in `kind_queues`).
+    kind_mask: u8,
     len: usize,
     kinds: [CommandKind; 3],
     slots: [usize; 3],
@@ -28,6 +31,7 @@ impl Default for BankChoice {
     fn default() -> BankChoice {
         BankChoice {
             valid: false,
+            kind_mask: 0,
             len: 0,
             kinds: [CommandKind::Activate; 3],
             slots: [0; 3],
@@ -37,6 +41,7 @@ impl Default for BankChoice {
 
 impl BankChoice {
     fn push(&mut self, kind: CommandKind, slot: usize) {
+        self.kind_mask |= 1 << kind.index();
         if self.len < self.kinds.len() {
             self.kinds[self.len] = kind;
             self.slots[self.len] = slot;
@@ -48,13 +53,6 @@ impl BankChoice {
     #[inline]
     pub(super) fn invalidate(&mut self) {
         self.valid = false;
-    }
-
-    /// Bit per command kind among the candidates.
-    fn kind_mask(&self) -> u8 {
-        self.kinds[..self.len]
-            .iter()
-            .fold(0, |m, k| m | (1u8 << k.index()))
     }
 }
 
@@ -174,69 +172,69 @@ impl Controller {
     /// The exact earliest cycle at which per-bank queue `qi` can issue a command (`u64::MAX`
     /// when empty or when nothing can issue before the queue or its bank changes).
     fn bank_queue_time(&mut self, qi: usize) -> u64 {
-        let Some(first) = self.cmd_queues[qi].first() else {
+        if self.cmd_queues[qi].is_empty() {
             return u64::MAX;
-        };
-        let l0 = first.loc;
+        }
         if !self.bank_choice[qi].valid {
+            let old = self.bank_choice[qi].kind_mask;
             let choice = self.bank_candidates(qi);
             // Which queues wait on which kinds, for `times_dirty` after a command.
-            let bit = 1u64 << qi;
-            let kinds = choice.kind_mask();
-            for (k, queues) in self.kind_queues.iter_mut().enumerate() {
-                *queues = if kinds & (1 << k) != 0 {
-                    *queues | bit
-                } else {
-                    *queues & !bit
-                };
+            let mut changed = old ^ choice.kind_mask;
+            while changed != 0 {
+                let k = changed.trailing_zeros() as usize;
+                changed &= changed - 1;
+                self.kind_queues[k] ^= 1u64 << qi;
             }
             self.bank_choice[qi] = choice;
         }
-        let choice = &self.bank_choice[qi];
-        choice.kinds[..choice.len]
+        // The bank of per-bank queue `qi` is bank `qi` of the channel.
+        let mut kinds = self.bank_choice[qi].kind_mask;
+        let mut t = u64::MAX;
+        while kinds != 0 {
+            let k = kinds.trailing_zeros() as usize;
+            kinds &= kinds - 1;
+            t = min_u64(t, self.state.ready_at_bank(k, qi));
+        }
+        t
+    }
+
+    /// The earliest `queue_time` after `now` (what the controller waits for when the queues
+    /// that are due cannot issue: their rank is being refreshed).
+    pub(super) fn next_queue_time(&self, now: u64) -> u64 {
+        self.queue_time
             .iter()
-            .fold(u64::MAX, |t, &kind| {
-                min_u64(t, self.state.ready_at(kind, &l0))
-            })
+            .filter(|&&t| t > now)
+            .min()
+            .copied()
+            .unwrap_or(u64::MAX)
     }
 
     /// Brings `queue_time` and `min_queue_time` up to date (per-bank queues, at most 64).
     pub(super) fn update_queue_times(&mut self) {
-        let mut dirty = self.times_dirty & self.nonempty;
+        let mut dirty = self.times_dirty;
         self.times_dirty = 0;
         while dirty != 0 {
             let qi = dirty.trailing_zeros() as usize;
             dirty &= dirty - 1;
-            self.queue_time[qi] = self.bank_queue_time(qi);
+            if qi < self.queue_time.len() {
+                self.queue_time[qi] = self.bank_queue_time(qi);
+            }
         }
-        let mut min = u64::MAX;
-        for (qi, &t) in self.queue_time.iter().enumerate() {
-            // All ones for an empty queue, whose time is stale.
-            let empty = ((self.nonempty >> qi) & 1).wrapping_sub(1);
-            min = min_u64(min, t | empty);
-        }
-        self.min_queue_time = min;
+        // Empty queues have `u64::MAX`.
+        self.min_queue_time = self.queue_time.iter().fold(u64::MAX, |m, &t| min_u64(m, t));
     }
 
     /// The command to issue at `now` with exact queue times: the first queue in round-robin
     /// order whose time has come (and whose rank is not held for a refresh), its oldest
-    /// candidate whose command is ready. Sets `exact_later` to the time of the queues not due
-    /// (what the controller waits for if nothing issues).
+    /// candidate whose command is ready.
     pub(super) fn pick_exact(&mut self, now: u64) -> Option<Chosen> {
         if self.min_queue_time > now {
-            self.exact_later = self.min_queue_time;
             return None;
         }
         let mut due = 0u64;
-        let mut later = u64::MAX;
         for (qi, &t) in self.queue_time.iter().enumerate() {
-            let empty = ((self.nonempty >> qi) & 1).wrapping_sub(1);
-            let t = t | empty;
-            let is_due = u64::from(t <= now);
-            due |= is_due << qi;
-            later = min_u64(later, t | is_due.wrapping_neg());
+            due |= u64::from(t <= now) << qi;
         }
-        self.exact_later = later;
         let nq = self.cmd_queues.len();
         let start = if self.queue_idx + 1 >= nq {
             0
