@@ -203,39 +203,46 @@ fn dram_group(opts: &BenchOptions, out: &mut dyn FnMut(BenchRow)) -> Result<(), 
             target: Some((rate >= 2e6, target.clone())),
         });
     }
-    // The whole command on a trace file: parsing, the model, the report.
+    // The whole command on a trace file: parsing, the model, the report; on the random read
+    // trace and on the write-heavy one.
     let dir = work_dir()?;
-    let path = dir.join("random.trace");
-    let mut text = String::with_capacity(traces[1].1.len() * 24);
-    for r in &traces[1].1 {
-        text.push_str(&format!("0x{:x} READ {}\n", r.addr, r.cycle));
-    }
-    std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     let exe = opts.exe()?;
-    let (wall, ()) = timed(opts.runs, || {
-        let st = std::process::Command::new(&exe)
-            .args(["dram", "--config", DRAM_PRESET, "--json", "--trace"])
-            .arg(&path)
-            .stdout(std::process::Stdio::null())
-            .status()
-            .map_err(|e| e.to_string())?;
-        if st.success() {
-            Ok(())
-        } else {
-            Err(format!("cimsim dram failed: {st}"))
+    for (file, trace, what) in [
+        ("random.trace", &traces[1].1, "random read"),
+        ("mixed.trace", &traces[2].1, "random 50% write"),
+    ] {
+        let path = dir.join(file);
+        let mut text = String::with_capacity(trace.len() * 24);
+        for r in trace {
+            let op = if r.is_write { "WRITE" } else { "READ" };
+            text.push_str(&format!("0x{:x} {op} {}\n", r.addr, r.cycle));
         }
-    })?;
+        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        let (wall, ()) = timed(opts.runs, || {
+            let st = std::process::Command::new(&exe)
+                .args(["dram", "--config", DRAM_PRESET, "--json", "--trace"])
+                .arg(&path)
+                .stdout(std::process::Stdio::null())
+                .status()
+                .map_err(|e| e.to_string())?;
+            if st.success() {
+                Ok(())
+            } else {
+                Err(format!("cimsim dram failed: {st}"))
+            }
+        })?;
+        let rate = n as f64 / wall;
+        out(BenchRow {
+            group: Group::Dram,
+            scenario: format!("`cimsim dram`, {n}-line {what} trace file"),
+            runs: opts.runs,
+            wall_s: wall,
+            simulated_s: 0.0,
+            rate: format!("{:.2} M requests/s", rate / 1e6),
+            target: Some((rate >= 2e6, target.clone())),
+        });
+    }
     let _ = std::fs::remove_dir_all(&dir);
-    let rate = n as f64 / wall;
-    out(BenchRow {
-        group: Group::Dram,
-        scenario: format!("`cimsim dram`, {n}-line random read trace file"),
-        runs: opts.runs,
-        wall_s: wall,
-        simulated_s: 0.0,
-        rate: format!("{:.2} M requests/s", rate / 1e6),
-        target: Some((rate >= 2e6, target)),
-    });
     Ok(())
 }
 
