@@ -297,15 +297,20 @@ pub fn run_on(sys: &mut DramSystem, requests: &[TraceRequest]) -> TraceReport {
         if next == requests.len() && sys.is_idle() {
             break;
         }
-        let mut target = sys.next_event_cycle();
-        if let Some(r) = requests.get(next) {
-            if !blocked {
-                target = target.min(r.cycle.max(now));
-            }
-        }
-        if target > now {
-            sys.advance_to(target, &mut completed);
+        let event = sys.next_event_cycle();
+        // The next arrival (later than now, or it would have been queued); a blocked request
+        // waits for the model.
+        let arrival = match requests.get(next) {
+            Some(r) if !blocked => r.cycle.max(now),
+            _ => u64::MAX,
+        };
+        if arrival <= event {
+            // Requests arriving in a cycle enter before it is simulated.
+            sys.advance_to(arrival, &mut completed);
         } else {
+            // Nothing happens before the event, and no request can enter until it has been
+            // simulated (a blocked queue stays full): skip to it and simulate it.
+            sys.advance_to(event, &mut completed);
             sys.tick(&mut completed);
         }
         completed.clear();
