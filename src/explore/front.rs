@@ -9,15 +9,22 @@
 //! set (the front and points tied with it in one objective); `m = 0.05` also admits every point
 //! the analytic model could have misordered against the front by up to 5 % in each objective.
 //!
-//! Equivalently, with the *distance* of a point to the front
-//! `b(p) = max over front points f ≠ p of (min over k of r_k(f, p)) - 1`, where `r_k` is the
-//! ratio by which `f` beats `p` in objective `k` (`p_k / f_k` when minimised, `f_k / p_k` when
-//! maximised), `p` is a candidate when `b(p) ≤ m` (the rule as computed: ratios, which agree
-//! with the products above but for rounding in the last bit). Front points have `b ≤ 0`. Only the
-//! `budget` candidates of each model with the smallest `(b, id)` are refined, kept in a heap of
-//! `budget` entries while the rows stream past; the *effective margin* is then the largest `e`
-//! such that every candidate with `b ≤ e` was refined (the margin itself when the budget took
-//! every candidate).
+//! Equivalently, with `b(p) = max over front points f ≠ p of (min over k of r_k(f, p)) - 1`,
+//! where `r_k` is the ratio by which `f` beats `p` in objective `k` (`p_k / f_k` when
+//! minimised, `f_k / p_k` when maximised), `p` is a candidate when `b(p) ≤ m` (the rule as
+//! computed: ratios, which agree with the products above but for rounding in the last bit).
+//!
+//! Budget: only the `budget` candidates of each model closest to the front are refined, kept
+//! in a heap of `budget` entries while the rows stream past. Closeness is the *gap*
+//! `g(p) = min over front points f of (max over k of r_k(f, p)) - 1`: how much `p` would have to
+//! improve in every objective at once to reach the front (0 on the front, never negative).
+//! `b` alone cannot rank: when designs tie in one objective (DRAM-bound designs on decode time)
+//! nearly every point has `b ≈ 0`, including points far worse in every other objective; the
+//! gap ranks those last. Ties by id. The *effective margin* is the largest `e` such that every
+//! candidate with `g ≤ e` was refined (the margin itself when the budget took every candidate).
+//! A budget that covers the front refines every analytic front point, so whatever the
+//! analytic model's error `ε` per objective, every skipped point is within about `2ε` in every
+//! objective of a refined one (the front point that dominates it).
 
 use super::csvio::line_id;
 use super::csvio::{for_each_line, parse_line, CsvError, Layout};
@@ -75,11 +82,11 @@ pub struct ModelScreen {
     pub candidates: u64,
     /// Of those, the ones sent to the cycle fidelity (at most the budget).
     pub refined: u64,
-    /// Every candidate at most this far from the front was refined (see the module doc); the
-    /// margin when every candidate was; `None` when the budget ends inside a tie at the
-    /// smallest distance.
+    /// Every candidate whose gap to the front (see the module doc) is at most this was
+    /// refined; the margin when every candidate was; `None` when the budget ends inside a tie
+    /// at the smallest gap.
     pub effective_margin: Option<f64>,
-    /// Distance of the closest candidate not refined; `None` when every candidate was.
+    /// Gap of the closest candidate not refined; `None` when every candidate was.
     pub closest_unrefined: Option<f64>,
 }
 
@@ -117,7 +124,7 @@ impl ScreenSummary {
                 text.push_str(&format!("every point within {} was refined", pct(e)))
             }
             (Some(e), Some(c)) if e >= 0.0 => text.push_str(&format!(
-                "every point within {} was refined (effective margin; the closest not refined is {} away)",
+                "every point within {} of the front in every objective was refined (effective margin; the closest not refined is {} away)",
                 pct(e),
                 pct(c)
             )),
@@ -139,7 +146,7 @@ pub struct Screening {
     pub summary: ScreenSummary,
 }
 
-/// A candidate in the selection heap: ordered by distance, then id (the largest on top, so it
+/// A candidate in the selection heap: ordered by gap, then id (the largest on top, so it
 /// is the one dropped when the heap holds more than the budget).
 #[derive(Debug, Clone, Copy)]
 struct Ranked {
@@ -189,7 +196,7 @@ impl Selection {
         }
     }
 
-    /// Offers candidate `id` at `distance` from the front.
+    /// Offers candidate `id` at gap `distance` from the front.
     pub fn offer(&mut self, id: u64, distance: f64) {
         self.candidates += 1;
         self.heap.push(Ranked { distance, id });
@@ -227,7 +234,7 @@ impl Selection {
 }
 
 /// The points of `path` that the screening rule sends to the cycle fidelity: per model, the
-/// `budget` candidates within `margin` closest to the analytic front (ties by id).
+/// `budget` candidates within `margin` with the smallest gap to the analytic front (ties by id).
 pub fn screen_candidates(
     ev: &Evaluator,
     path: &Path,
@@ -259,7 +266,8 @@ pub fn screen_candidates(
                 ev.directions(),
             );
             if d <= margin {
-                selections[info.model].offer(info.id, d);
+                let gap = front_gap(&info.values, &front_points[info.model], ev.directions());
+                selections[info.model].offer(info.id, gap);
             }
         }
         Ok(())
@@ -312,6 +320,26 @@ pub fn front_distance(
                 - 1.0
         })
         .fold(-1.0, f64::max)
+}
+
+/// `g(p)` of the module doc: the least factor, minus 1, by which `values` would have to improve
+/// in every objective at once to reach a front point; 0 on the front, never below 0.
+pub fn front_gap(values: &[f64], front: &[(u64, &[f64])], directions: &[Direction]) -> f64 {
+    front
+        .iter()
+        .map(|(_, f)| {
+            f.iter()
+                .zip(values)
+                .zip(directions)
+                .map(|((fv, pv), d)| match d {
+                    Direction::Minimize => beat_ratio(*pv, *fv),
+                    Direction::Maximize => beat_ratio(*fv, *pv),
+                })
+                .fold(f64::NEG_INFINITY, f64::max)
+                - 1.0
+        })
+        .fold(f64::INFINITY, f64::min)
+        .max(0.0)
 }
 
 /// `num / den`, the ratio by which a front point beats a point in one objective (> 1: it is
@@ -405,8 +433,8 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(128))]
 
-        /// The selection is exactly the `budget` candidates with the smallest (distance, id),
-        /// the candidates are the margin rule's, and the effective margin holds.
+        /// The selection is exactly the `budget` candidates with the smallest (gap, id), the
+        /// candidates are the margin rule's, and the effective margin holds.
         #[test]
         fn budget_keeps_the_candidates_closest_to_the_front(
             raw in proptest::collection::vec((1u32..12, 1u32..12), 1..60),
@@ -433,6 +461,13 @@ mod tests {
                 }
                 b
             };
+            // g(p) written out: the smallest over the front points of the largest ratio.
+            let gap = |i: usize| -> f64 {
+                front_ids
+                    .iter()
+                    .map(|&j| (points[i][0] / points[j][0]).max(points[i][1] / points[j][1]) - 1.0)
+                    .fold(f64::INFINITY, f64::min)
+            };
             let mut candidates: Vec<(f64, u64)> = Vec::new();
             let mut sel = Selection::new(budget);
             // Offer in a rotated order: the result must not depend on it.
@@ -441,6 +476,10 @@ mod tests {
                 let i = (k + rotate) % n;
                 let d = front_distance(i as u64, &points[i], &front, &dirs);
                 prop_assert_eq!(d, reference(i));
+                let g = front_gap(&points[i], &front, &dirs);
+                prop_assert_eq!(g, gap(i));
+                prop_assert!(g >= 0.0);
+                prop_assert_eq!(g == 0.0, front_ids.contains(&i) || front.iter().any(|(_, f)| *f == points[i].as_slice()));
                 // The margin rule as products (no front point beats p by more than the margin
                 // in every objective) admits the same points, but for rounding at the margin
                 // (8 / 5 - 1 > 0.6 while 5 * 1.6 = 8).
@@ -451,8 +490,8 @@ mod tests {
                     prop_assert_eq!(d <= margin, !beaten, "point {} at {}", i, d);
                 }
                 if d <= margin {
-                    candidates.push((d, i as u64));
-                    sel.offer(i as u64, d);
+                    candidates.push((g, i as u64));
+                    sel.offer(i as u64, g);
                 }
             }
             for &i in &front_ids {
@@ -477,7 +516,7 @@ mod tests {
                     prop_assert!(e == margin || candidates.iter().any(|(d, id)| *d == e && ids.contains(id)));
                 }
                 None => {
-                    // Only when the budget ends inside a tie at the smallest distance.
+                    // Only when the budget ends inside a tie at the smallest gap.
                     prop_assert!(candidates.len() > budget as usize);
                     prop_assert_eq!(candidates[0].0, candidates[budget as usize].0);
                 }
