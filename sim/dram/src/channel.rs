@@ -55,6 +55,9 @@ pub(crate) struct ChannelState {
     faw: Vec<FawWindow>,
     tfaw: u64,
     table: TimingTable,
+    /// One bank group per rank: the bank-group distances are folded into the rank's (the
+    /// group is the rank), so `bankgroup_next` stays zero and is neither raised nor read.
+    one_group: bool,
     /// Per bank: its bank-group index (channel-wide) and rank.
     bank_scopes: Vec<(usize, usize)>,
 }
@@ -68,6 +71,15 @@ impl ChannelState {
         table: TimingTable,
     ) -> ChannelState {
         let banks = ranks * bankgroups * banks_per_group;
+        let one_group = bankgroups == 1;
+        let mut table = table;
+        if one_group {
+            for (rank_row, group_row) in table.same_rank.iter_mut().zip(&table.same_bankgroup) {
+                for (r, g) in rank_row.iter_mut().zip(group_row) {
+                    *r = (*r).max(*g);
+                }
+            }
+        }
         ChannelState {
             ranks,
             bankgroups,
@@ -86,6 +98,7 @@ impl ChannelState {
             faw: vec![FawWindow::default(); ranks],
             tfaw,
             table,
+            one_group,
             bank_scopes: (0..banks)
                 .map(|b| (b / banks_per_group, b / (banks_per_group * bankgroups)))
                 .collect(),
@@ -114,18 +127,25 @@ impl ChannelState {
         let r = loc.rank as usize;
         let bg = r * self.bankgroups + loc.bankgroup as usize;
         let b = bg * self.banks_per_group + loc.bank as usize;
-        self.banks[b].next[k]
-            .max(self.bankgroup_next[bg][k])
-            .max(self.rank_next[r][k])
+        self.combine(b, bg, r, k)
+    }
+
+    /// A kind's earliest cycle from its bank, bank group and rank scopes.
+    #[inline]
+    fn combine(&self, bank: usize, bg: usize, rank: usize, kind: usize) -> u64 {
+        let t = self.banks[bank].next[kind].max(self.rank_next[rank][kind]);
+        if self.one_group {
+            t
+        } else {
+            t.max(self.bankgroup_next[bg][kind])
+        }
     }
 
     /// [`Self::ready_at`] by kind index and channel bank index.
     #[inline]
     pub(crate) fn ready_at_bank(&self, kind: usize, bank: usize) -> u64 {
         let (bg, r) = self.bank_scopes[bank];
-        self.banks[bank].next[kind]
-            .max(self.bankgroup_next[bg][kind])
-            .max(self.rank_next[r][kind])
+        self.combine(bank, bg, r, kind)
     }
 
     /// Applies an issued command: bank state, then every scope's earliest times.
@@ -174,7 +194,9 @@ impl ChannelState {
         }
         let tb = &self.table;
         raise(&mut self.banks[b].next, &tb.same_bank[k], cycle);
-        raise(&mut self.bankgroup_next[bg], &tb.same_bankgroup[k], cycle);
+        if !self.one_group {
+            raise(&mut self.bankgroup_next[bg], &tb.same_bankgroup[k], cycle);
+        }
         raise(&mut self.rank_next[r], &tb.same_rank[k], cycle);
         if self.ranks > 1 {
             for (other, next) in self.rank_next.iter_mut().enumerate() {
