@@ -113,22 +113,32 @@ fn simulate_group(opts: &BenchOptions, out: &mut dyn FnMut(BenchRow)) -> Result<
         rate: format!("{:.2} s per model", total.0 / n as f64),
         target: (n == shipped_names().len()).then(|| (total.0 < 10.0, "< 10 s".to_string())),
     });
-    // The other CIM presets on one model.
-    let model = card("qwen3-0.6b")?;
+    // Every model on each of the other CIM presets: the target holds for any model and preset.
     for name in preset_names() {
         let cfg = config(name)?;
         if *name == sim::config::DEFAULT_PRESET || cfg.kind != HardwareKind::Cim || opts.quick {
             continue;
         }
-        let (wall, simulated) = time_run(opts.runs, &model, &cfg, name, &run_opts)?;
+        let (mut wall_s, mut simulated_s) = (0.0, 0.0);
+        let mut lowest: Option<(f64, &str)> = None;
+        for m in &models {
+            let (wall, simulated) = time_run(opts.runs, &card(m)?, &cfg, name, &run_opts)?;
+            wall_s += wall;
+            simulated_s += simulated;
+            let ratio = simulated / wall;
+            if lowest.is_none_or(|(r, _)| ratio < r) {
+                lowest = Some((ratio, m));
+            }
+        }
+        let (ratio, worst) = lowest.unwrap_or((0.0, "-"));
         out(BenchRow {
             group: Group::Simulate,
-            scenario: format!("simulate cycle qwen3-0.6b on {name}"),
+            scenario: format!("simulate cycle, each of the {n} models on {name}"),
             runs: opts.runs,
-            wall_s: wall,
-            simulated_s: simulated,
-            rate: format!("{:.0} tokens/s", 256.0 / wall),
-            target: Some((simulated >= wall, realtime.clone())),
+            wall_s,
+            simulated_s,
+            rate: format!("lowest simulated/wall {ratio:.2} ({worst})"),
+            target: Some((ratio >= 1.0, "every model simulated ≥ wall".to_string())),
         });
     }
     Ok(())
