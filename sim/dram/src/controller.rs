@@ -105,6 +105,8 @@ pub(crate) struct Controller {
     min_queue_time: u64,
     /// Queues whose `queue_time` is out of date (bit per queue).
     times_dirty: u64,
+    /// Queues whose candidates are out of date (bit per queue; a subset of `times_dirty`).
+    choices_stale: u64,
     /// Per command kind, the queues with a candidate of that kind (bit per queue).
     kind_queues: [u64; crate::command::NUM_KINDS],
     /// Per issued kind, the kinds it can delay in other banks.
@@ -171,6 +173,7 @@ impl Controller {
             queue_time: vec![u64::MAX; queues],
             min_queue_time: u64::MAX,
             times_dirty: 0,
+            choices_stale: 0,
             kind_queues: [0; crate::command::NUM_KINDS],
             kinds_moved: bank_queue::kinds_moved_elsewhere(&TimingTable::new(spec)),
             queue_rank: (0..queues)
@@ -502,6 +505,7 @@ impl Controller {
             self.bank_choice[qi].invalidate();
             if qi < 64 {
                 self.times_dirty |= 1u64 << qi;
+                self.choices_stale |= 1u64 << qi;
             }
         }
         // Other banks' queues whose candidates the command can delay.
@@ -614,6 +618,7 @@ impl Controller {
             self.bank_choice[qi].invalidate();
             if qi < 64 {
                 self.times_dirty |= 1u64 << qi;
+                self.choices_stale |= 1u64 << qi;
             }
             if qi < 64 {
                 self.nonempty |= 1u64 << qi;

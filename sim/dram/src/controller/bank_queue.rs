@@ -169,24 +169,25 @@ impl Controller {
         choice
     }
 
-    /// The exact earliest cycle at which per-bank queue `qi` can issue a command (`u64::MAX`
-    /// when empty or when nothing can issue before the queue or its bank changes).
-    fn bank_queue_time(&mut self, qi: usize) -> u64 {
-        if self.cmd_queues[qi].is_empty() {
-            return u64::MAX;
+    /// Finds the candidates of per-bank queue `qi` again (none when it is empty) and files
+    /// the queue under their kinds in `kind_queues`.
+    fn refresh_candidates(&mut self, qi: usize) {
+        let old = self.bank_choice[qi].kind_mask;
+        let choice = self.bank_candidates(qi);
+        let mut changed = old ^ choice.kind_mask;
+        while changed != 0 {
+            let k = changed.trailing_zeros() as usize;
+            changed &= changed - 1;
+            self.kind_queues[k] ^= 1u64 << qi;
         }
-        if !self.bank_choice[qi].valid {
-            let old = self.bank_choice[qi].kind_mask;
-            let choice = self.bank_candidates(qi);
-            // Which queues wait on which kinds, for `times_dirty` after a command.
-            let mut changed = old ^ choice.kind_mask;
-            while changed != 0 {
-                let k = changed.trailing_zeros() as usize;
-                changed &= changed - 1;
-                self.kind_queues[k] ^= 1u64 << qi;
-            }
-            self.bank_choice[qi] = choice;
-        }
+        self.bank_choice[qi] = choice;
+    }
+
+    /// The exact earliest cycle at which per-bank queue `qi` (candidates up to date) can issue
+    /// a command: `u64::MAX` when it has no candidate (empty, or nothing can issue before the
+    /// queue or its bank changes).
+    #[inline]
+    fn bank_queue_time(&self, qi: usize) -> u64 {
         // The bank of per-bank queue `qi` is bank `qi` of the channel.
         let mut kinds = self.bank_choice[qi].kind_mask;
         let mut t = u64::MAX;
@@ -211,6 +212,13 @@ impl Controller {
 
     /// Brings `queue_time` and `min_queue_time` up to date (per-bank queues, at most 64).
     pub(super) fn update_queue_times(&mut self) {
+        let mut stale = self.choices_stale;
+        self.choices_stale = 0;
+        while stale != 0 {
+            let qi = stale.trailing_zeros() as usize;
+            stale &= stale - 1;
+            self.refresh_candidates(qi);
+        }
         let mut dirty = self.times_dirty;
         self.times_dirty = 0;
         while dirty != 0 {
