@@ -509,11 +509,11 @@ impl Controller {
             }
         }
         // Other banks' queues whose candidates the command can delay.
-        let moved = self.kinds_moved[c.kind.index()];
+        let moved = u64::from(self.kinds_moved[c.kind.index()]);
         for (k, &queues) in self.kind_queues.iter().enumerate() {
-            if moved & (1 << k) != 0 {
-                self.times_dirty |= queues;
-            }
+            // All ones when kind `k` moved (no branch per kind).
+            let mask = ((moved >> k) & 1).wrapping_neg();
+            self.times_dirty |= queues & mask;
         }
         if c.kind.is_column() {
             self.trans_blocked = false;
@@ -608,11 +608,14 @@ impl Controller {
             // A new entry never lets an older one issue sooner (it can only add pending row
             // hits, which hold precharges back), so the queue's bound only has to come down to
             // the new entry's own earliest command. An empty queue's bound is stale: reset it.
-            self.queue_ready[qi] = if self.cmd_queues[qi].is_empty() {
-                0
-            } else {
-                self.queue_ready[qi].min(self.entry_ready_at(&req))
-            };
+            // (Exact queue times do without these bounds.)
+            if !self.exact_times {
+                self.queue_ready[qi] = if self.cmd_queues[qi].is_empty() {
+                    0
+                } else {
+                    self.queue_ready[qi].min(self.entry_ready_at(&req))
+                };
+            }
             self.queue_writes[qi] += u32::from(req.is_write);
             self.cmd_queues[qi].push(req);
             self.bank_choice[qi].invalidate();
