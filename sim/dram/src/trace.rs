@@ -152,10 +152,14 @@ fn canonical_line(bytes: &[u8], pos: usize) -> Option<(TraceRequest, usize)> {
         if d == 0xFF {
             break;
         }
+        if i - start == 16 {
+            // A 17th digit could overflow: the general path decides.
+            return None;
+        }
         addr = (addr << 4) | u64::from(d);
         i += 1;
     }
-    if i == start || i - start > 16 || line.get(i) != Some(&b' ') {
+    if i == start || line.get(i) != Some(&b' ') {
         return None;
     }
     i += 1;
@@ -187,11 +191,14 @@ fn canonical_line(bytes: &[u8], pos: usize) -> Option<(TraceRequest, usize)> {
         if !b.is_ascii_digit() {
             break;
         }
-        // 19 digits never overflow a u64.
+        if i - c_start == 19 {
+            // A 20th digit could overflow: the general path decides.
+            return None;
+        }
         cycle = cycle * 10 + u64::from(b - b'0');
         i += 1;
     }
-    if i == c_start || i - c_start > 19 || cycle > MAX_TRACE_CYCLE {
+    if i == c_start || cycle > MAX_TRACE_CYCLE {
         return None;
     }
     let next = match line.get(i..) {

@@ -90,22 +90,19 @@ impl Controller {
         let q = &self.cmd_queues[qi];
         let l0 = q.first()?.loc;
         for (&kind, &slot) in choice.kinds[..choice.len].iter().zip(&choice.slots) {
-            // Every entry of the queue is in the bank of the oldest one.
-            let t = self.state.ready_at(kind, &l0);
+            // Every entry of the queue is in its bank, bank `qi` of the channel.
+            let t = self.state.ready_at_bank(kind.index(), qi);
             if t > now {
                 *next = (*next).min(t);
                 continue;
             }
             let loc = match kind {
                 CommandKind::Activate => Location { column: 0, ..l0 },
-                CommandKind::Precharge => {
-                    let bank = self.state.bank_index(l0.rank, l0.bankgroup, l0.bank);
-                    Location {
-                        row: self.state.bank(bank).open_row,
-                        column: 0,
-                        ..l0
-                    }
-                }
+                CommandKind::Precharge => Location {
+                    row: self.state.bank(qi).open_row,
+                    column: 0,
+                    ..l0
+                },
                 _ => q[slot].loc,
             };
             return Some(Chosen {
@@ -129,9 +126,9 @@ impl Controller {
             return choice;
         };
         let l0 = &first.loc;
-        let bank = self
-            .state
-            .bank(self.state.bank_index(l0.rank, l0.bankgroup, l0.bank));
+        // Per-bank queue `qi` serves bank `qi` of the channel.
+        debug_assert_eq!(self.state.bank_index(l0.rank, l0.bankgroup, l0.bank), qi);
+        let bank = self.state.bank(qi);
         if !bank.is_open() {
             // Every entry needs an ACT; the oldest gets it.
             choice.push(CommandKind::Activate, 0);
@@ -229,7 +226,7 @@ impl Controller {
             }
         }
         // Empty queues have `u64::MAX`.
-        self.min_queue_time = self.queue_time.iter().fold(u64::MAX, |m, &t| min_u64(m, t));
+        self.min_queue_time = self.queue_time.iter().copied().min().unwrap_or(u64::MAX);
     }
 
     /// The command to issue at `now` with exact queue times: the first queue in round-robin
