@@ -9,7 +9,6 @@
 //! the same location. The oldest of these whose command is ready is what the full FR-FCFS scan
 //! of the queue picks.
 
-use super::pick::min_u64;
 use super::{Chosen, Controller};
 use crate::address::Location;
 use crate::command::{CommandKind, NUM_KINDS};
@@ -25,6 +24,8 @@ pub(super) struct BankChoice {
     len: usize,
     kinds: [CommandKind; 3],
     slots: [usize; 3],
+    /// With exact queue times: each candidate's earliest cycle, as of the last update.
+    times: [u64; 3],
 }
 
 impl Default for BankChoice {
@@ -35,6 +36,7 @@ impl Default for BankChoice {
             len: 0,
             kinds: [CommandKind::Activate; 3],
             slots: [0; 3],
+            times: [u64::MAX; 3],
         }
     }
 }
@@ -182,18 +184,45 @@ impl Controller {
 
     /// The exact earliest cycle at which per-bank queue `qi` (candidates up to date) can issue
     /// a command: `u64::MAX` when it has no candidate (empty, or nothing can issue before the
-    /// queue or its bank changes).
+    /// queue or its bank changes). Keeps each candidate's time for the pick.
     #[inline]
-    fn bank_queue_time(&self, qi: usize) -> u64 {
-        // The bank of per-bank queue `qi` is bank `qi` of the channel.
-        let mut kinds = self.bank_choice[qi].kind_mask;
+    fn bank_queue_time(&mut self, qi: usize) -> u64 {
+        let choice = &mut self.bank_choice[qi];
         let mut t = u64::MAX;
-        while kinds != 0 {
-            let k = kinds.trailing_zeros() as usize;
-            kinds &= kinds - 1;
-            t = min_u64(t, self.state.ready_at_bank(k, qi));
+        for i in 0..choice.len.min(3) {
+            // The bank of per-bank queue `qi` is bank `qi` of the channel.
+            let ti = self.state.ready_at_bank(choice.kinds[i].index(), qi);
+            choice.times[i] = ti;
+            t = t.min(ti);
         }
         t
+    }
+
+    /// The command of due per-bank queue `qi` (exact times): its oldest candidate whose time
+    /// has come.
+    fn choose_in_bank_queue(&self, qi: usize, now: u64) -> Option<Chosen> {
+        let choice = &self.bank_choice[qi];
+        let i = choice.times[..choice.len.min(3)]
+            .iter()
+            .position(|&t| t <= now)?;
+        let (kind, slot) = (choice.kinds[i], choice.slots[i]);
+        let q = &self.cmd_queues[qi];
+        let l0 = q.first()?.loc;
+        let loc = match kind {
+            CommandKind::Activate => Location { column: 0, ..l0 },
+            CommandKind::Precharge => Location {
+                row: self.state.bank(qi).open_row,
+                column: 0,
+                ..l0
+            },
+            _ => q.get(slot)?.loc,
+        };
+        Some(Chosen {
+            kind,
+            loc,
+            queue: qi,
+            slot,
+        })
     }
 
     /// The earliest `queue_time` after `now` (what the controller waits for when the queues
@@ -256,8 +285,7 @@ impl Controller {
                 if self.refresh.holds(self.queue_rank[qi]) {
                     continue;
                 }
-                let mut unused = u64::MAX;
-                if let Some(c) = self.first_ready_in_bank_queue(qi, now, &mut unused) {
+                if let Some(c) = self.choose_in_bank_queue(qi, now) {
                     self.queue_idx = qi;
                     return Some(c);
                 }

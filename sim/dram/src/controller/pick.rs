@@ -277,7 +277,7 @@ impl Controller {
 /// `a.min(b)` with arithmetic instead of a compare-and-branch, which the compiler otherwise
 /// emits in a loop whose minimum changes at random (a misprediction per queue and cycle).
 #[inline(always)]
-pub(super) fn min_u64(a: u64, b: u64) -> u64 {
+fn min_u64(a: u64, b: u64) -> u64 {
     let (diff, borrow) = a.overflowing_sub(b);
     // All ones when a < b.
     let mask = u64::from(borrow).wrapping_neg();
