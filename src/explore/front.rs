@@ -308,17 +308,7 @@ pub fn front_distance(
     front
         .iter()
         .filter(|(fid, _)| *fid != id)
-        .map(|(_, f)| {
-            f.iter()
-                .zip(values)
-                .zip(directions)
-                .map(|((fv, pv), d)| match d {
-                    Direction::Minimize => beat_ratio(*pv, *fv),
-                    Direction::Maximize => beat_ratio(*fv, *pv),
-                })
-                .fold(f64::INFINITY, f64::min)
-                - 1.0
-        })
+        .map(|(_, f)| beat_ratios(f, values, directions).fold(f64::INFINITY, f64::min) - 1.0)
         .fold(-1.0, f64::max)
 }
 
@@ -327,19 +317,24 @@ pub fn front_distance(
 pub fn front_gap(values: &[f64], front: &[(u64, &[f64])], directions: &[Direction]) -> f64 {
     front
         .iter()
-        .map(|(_, f)| {
-            f.iter()
-                .zip(values)
-                .zip(directions)
-                .map(|((fv, pv), d)| match d {
-                    Direction::Minimize => beat_ratio(*pv, *fv),
-                    Direction::Maximize => beat_ratio(*fv, *pv),
-                })
-                .fold(f64::NEG_INFINITY, f64::max)
-                - 1.0
-        })
+        .map(|(_, f)| beat_ratios(f, values, directions).fold(f64::NEG_INFINITY, f64::max) - 1.0)
         .fold(f64::INFINITY, f64::min)
         .max(0.0)
+}
+
+/// Per objective, the ratio by which front point `f` beats `values` (see [`beat_ratio`]).
+fn beat_ratios<'a>(
+    f: &'a [f64],
+    values: &'a [f64],
+    directions: &'a [Direction],
+) -> impl Iterator<Item = f64> + 'a {
+    f.iter()
+        .zip(values)
+        .zip(directions)
+        .map(|((fv, pv), d)| match d {
+            Direction::Minimize => beat_ratio(*pv, *fv),
+            Direction::Maximize => beat_ratio(*fv, *pv),
+        })
 }
 
 /// `num / den`, the ratio by which a front point beats a point in one objective (> 1: it is

@@ -43,6 +43,21 @@ impl PhaseFigures {
         }
     }
 
+    /// The figures of an `analytic` phase (every byte asked for is a whole burst there).
+    pub fn from_analytic(a: mappings::AnalyticPhase) -> Self {
+        PhaseFigures {
+            time_s: a.time_s,
+            energy_pj: a.energy_pj,
+            busy_s: a.busy_s,
+            macs: a.macs,
+            read_bytes: a.dram_read_bytes,
+            write_bytes: a.dram_write_bytes,
+            read_requested: a.dram_read_bytes,
+            write_requested: a.dram_write_bytes,
+            ..PhaseFigures::default()
+        }
+    }
+
     pub fn add(&mut self, o: &PhaseFigures) {
         self.time_s += o.time_s;
         for (k, v) in &o.energy_pj {

@@ -344,17 +344,7 @@ fn run_analytic(
      -> Result<PhaseFigures, RunError> {
         let ctx = CompileContext::new(cfg, card, first);
         let a = analytic_phase_with(graph, &ctx, strategy, setup, false).map_err(bad)?;
-        Ok(PhaseFigures {
-            time_s: a.time_s,
-            energy_pj: a.energy_pj,
-            busy_s: a.busy_s,
-            macs: a.macs,
-            read_bytes: a.dram_read_bytes,
-            write_bytes: a.dram_write_bytes,
-            read_requested: a.dram_read_bytes,
-            write_requested: a.dram_write_bytes,
-            ..PhaseFigures::default()
-        })
+        Ok(PhaseFigures::from_analytic(a))
     };
     let prefill_phase = Phase::Prefill {
         tokens: w.prompt_tokens,
@@ -482,16 +472,9 @@ mod tests {
             // The decode total is the plain sum of the steps, in order.
             let mut sum = PhaseFigures::default();
             for kv_len in decode_kv_lens(&w) {
-                let a = fresh(Phase::Decode { kv_len });
-                sum.add(&PhaseFigures {
-                    time_s: a.time_s,
-                    energy_pj: a.energy_pj,
-                    busy_s: a.busy_s,
-                    macs: a.macs,
-                    read_bytes: a.dram_read_bytes,
-                    write_bytes: a.dram_write_bytes,
-                    ..PhaseFigures::default()
-                });
+                sum.add(&PhaseFigures::from_analytic(fresh(Phase::Decode {
+                    kv_len,
+                })));
             }
             assert_eq!(decode.time_s, sum.time_s, "{model} decode");
             assert_eq!(decode.energy_pj, sum.energy_pj);
