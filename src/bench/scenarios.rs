@@ -4,7 +4,8 @@ use super::sweeps::{run_child, SWEEP_MODEL};
 use super::{timed, BenchOptions, BenchRow};
 use crate::explore::SweepFidelity;
 use crate::run::{simulate, RunFidelity, RunOptions};
-use dram::{presets, run_trace, TraceRequest};
+use dram::synthetic::{synthetic_trace_with, TraceKind, TraceRng, DEFAULT_SEED};
+use dram::{presets, run_trace};
 use sim::config::{preset, preset_names, HardwareConfig, HardwareKind};
 use std::path::PathBuf;
 use workloads::{shipped, shipped_names, ModelCard};
@@ -144,61 +145,20 @@ fn simulate_group(opts: &BenchOptions, out: &mut dyn FnMut(BenchRow)) -> Result<
     Ok(())
 }
 
-/// A fixed pseudo-random stream (xorshift64*), so every run plays the same trace.
-fn xorshift(seed: u64) -> impl FnMut() -> u64 {
-    let mut x = seed | 1;
-    move || {
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-}
-
 /// The DRAM preset and channel count the DRAM scenarios use.
 const DRAM_PRESET: &str = "lpddr4-3200";
 
 fn dram_group(opts: &BenchOptions, out: &mut dyn FnMut(BenchRow)) -> Result<(), String> {
     let spec = presets::get(DRAM_PRESET).ok_or("no DRAM preset")?;
     let n: u64 = if opts.quick { 200_000 } else { 1_000_000 };
-    let rb = spec.request_bytes();
-    let span = spec.channel_bytes() * u64::from(spec.channels());
-    let mut rnd = xorshift(0x9E37_79B9_7F4A_7C15);
-    let traces: [(&str, Vec<TraceRequest>); 3] = [
-        (
-            "sequential reads",
-            (0..n)
-                .map(|i| TraceRequest {
-                    addr: i * rb,
-                    is_write: false,
-                    cycle: 0,
-                })
-                .collect(),
-        ),
-        (
-            "random reads",
-            (0..n)
-                .map(|_| TraceRequest {
-                    addr: rnd() % span / rb * rb,
-                    is_write: false,
-                    cycle: 0,
-                })
-                .collect(),
-        ),
-        (
-            "random, 50% writes",
-            (0..n)
-                .map(|_| {
-                    let r = rnd();
-                    TraceRequest {
-                        addr: r % span / rb * rb,
-                        is_write: r >> 63 == 1,
-                        cycle: 0,
-                    }
-                })
-                .collect(),
-        ),
-    ];
+    // One fixed pseudo-random stream, so every run plays the same traces.
+    let mut rng = TraceRng::new(DEFAULT_SEED);
+    let traces = [
+        ("sequential reads", TraceKind::Sequential),
+        ("random reads", TraceKind::Random),
+        ("random, 50% writes", TraceKind::Mixed { write_share: 0.5 }),
+    ]
+    .map(|(name, kind)| (name, synthetic_trace_with(&spec, kind, n, &mut rng)));
     let target = "≥ 2 M requests/s".to_string();
     for (name, trace) in &traces {
         let (wall, report) = timed(opts.runs, || Ok::<_, String>(run_trace(&spec, trace)))?;

@@ -4,6 +4,7 @@
 //! used to check that a speed-up of the model changes nothing it simulates.
 //! Run with `cargo run --release -p dram --example command_digest [REQUESTS]`.
 
+use dram::synthetic::{synthetic_trace_with, TraceKind, TraceRng, DEFAULT_SEED};
 use dram::{
     presets, run_on, DramSpec, DramStats, DramSystem, QueueStructure, RefreshPolicy,
     RowBufferPolicy, TraceRequest,
@@ -21,15 +22,6 @@ impl Digest {
             self.0 ^= u64::from(b);
             self.0 = self.0.wrapping_mul(0x100_0000_01b3);
         }
-    }
-}
-
-fn xorshift(mut x: u64) -> impl FnMut() -> u64 {
-    move || {
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
 }
 
@@ -88,70 +80,33 @@ fn configs() -> Vec<(String, DramSpec)> {
 fn traces(spec: &DramSpec, n: u64) -> Vec<(&'static str, Vec<TraceRequest>)> {
     let rb = spec.request_bytes();
     let span = spec.channel_bytes() * u64::from(spec.channels());
-    let mut rnd = xorshift(0x9E37_79B9_7F4A_7C15);
-    let mut out = Vec::new();
-    out.push((
-        "sequential, 1/4 writes",
-        (0..n)
-            .map(|i| TraceRequest {
-                addr: i * rb,
-                is_write: i % 4 == 3,
-                cycle: 0,
-            })
-            .collect(),
-    ));
-    out.push((
-        "random reads",
-        (0..n)
-            .map(|_| TraceRequest {
-                addr: rnd() % span / rb * rb,
-                is_write: false,
-                cycle: 0,
-            })
-            .collect(),
-    ));
-    out.push((
-        "random 50% writes",
-        (0..n)
-            .map(|_| {
-                let r = rnd();
-                TraceRequest {
-                    addr: r % span / rb * rb,
-                    is_write: r >> 63 == 1,
-                    cycle: 0,
-                }
-            })
-            .collect(),
-    ));
+    // One stream for all traces, in this order: the recorded digests depend on it.
+    let mut rng = TraceRng::new(DEFAULT_SEED);
+    let mut sequential = synthetic_trace_with(spec, TraceKind::Sequential, n, &mut rng);
+    for (i, r) in sequential.iter_mut().enumerate() {
+        r.is_write = i % 4 == 3;
+    }
+    let mut out = vec![
+        ("sequential, 1/4 writes", sequential),
+        (
+            "random reads",
+            synthetic_trace_with(spec, TraceKind::Random, n, &mut rng),
+        ),
+        (
+            "random 50% writes",
+            synthetic_trace_with(spec, TraceKind::Mixed { write_share: 0.5 }, n, &mut rng),
+        ),
+    ];
     // A few rows' worth of addresses: row hits, conflicts, and writes after reads of the same
     // location.
     let local = (spec.row_bytes() * 64).max(rb * 64);
     out.push((
         "local 30% writes",
-        (0..n)
-            .map(|_| {
-                let r = rnd();
-                TraceRequest {
-                    addr: r % local / rb * rb,
-                    is_write: r % 10 < 3,
-                    cycle: 0,
-                }
-            })
-            .collect(),
+        confined(&mut rng, n, local, rb, |r| r % 10 < 3),
     ));
-    let tiny = rb * 8;
     out.push((
         "8 addresses, 50% writes",
-        (0..n)
-            .map(|_| {
-                let r = rnd();
-                TraceRequest {
-                    addr: r % tiny / rb * rb,
-                    is_write: r >> 63 == 1,
-                    cycle: 0,
-                }
-            })
-            .collect(),
+        confined(&mut rng, n, rb * 8, rb, |r| r >> 63 == 1),
     ));
     // Arrivals spread out in time: idle gaps, refreshes while idle, write drains on empty queues.
     let mut cycle = 0u64;
@@ -159,7 +114,7 @@ fn traces(spec: &DramSpec, n: u64) -> Vec<(&'static str, Vec<TraceRequest>)> {
         "timed mix",
         (0..n)
             .map(|_| {
-                let r = rnd();
+                let r = rng.next_u64();
                 cycle += match r % 16 {
                     0 => 2000,
                     1..=3 => 30,
@@ -175,6 +130,27 @@ fn traces(spec: &DramSpec, n: u64) -> Vec<(&'static str, Vec<TraceRequest>)> {
             .collect(),
     ));
     out
+}
+
+/// `n` requests at cycle 0 on the first `span` bytes, a write where `is_write` says so of the
+/// value the address was drawn from.
+fn confined(
+    rng: &mut TraceRng,
+    n: u64,
+    span: u64,
+    rb: u64,
+    is_write: fn(u64) -> bool,
+) -> Vec<TraceRequest> {
+    (0..n)
+        .map(|_| {
+            let r = rng.next_u64();
+            TraceRequest {
+                addr: r % span / rb * rb,
+                is_write: is_write(r),
+                cycle: 0,
+            }
+        })
+        .collect()
 }
 
 /// The trace runner's loop, with every completion recorded.

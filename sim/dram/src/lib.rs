@@ -31,6 +31,7 @@ pub mod presets;
 mod refresh;
 pub mod spec;
 pub mod stats;
+pub mod synthetic;
 mod system;
 pub mod timing;
 pub mod trace;
