@@ -2,9 +2,12 @@
 //! thread-count independence, bad specs failing before any point runs, refusing another spec's
 //! results, the point limit, NSGA-II and screening. Small analytic sweeps, so they run in seconds.
 
+mod common;
+
+use assert_cmd::assert::Assert;
 use assert_cmd::Command;
+use common::{data_lines, read, spawn, sweep, sweep_cmd, wait_for_rows, write_spec};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 /// 24 points: 3 x 2 x 2 x 2.
 const SMALL: &str = r#"
@@ -20,34 +23,93 @@ generate = 4
 mapping = ["balanced-pipeline", "sequential"]
 "#;
 
-fn cimsim() -> Command {
-    Command::cargo_bin("cimsim").unwrap()
+/// `SMALL` as `dir/a.toml` and, with `from` replaced by `to`, as `dir/b.toml`.
+fn small_and_changed(dir: &Path, from: &str, to: &str) -> (PathBuf, PathBuf) {
+    let a = write_spec(dir, "a.toml", SMALL);
+    let b = write_spec(dir, "b.toml", &SMALL.replace(from, to));
+    (a, b)
 }
 
-fn write_spec(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
+/// `SMALL` searched by NSGA-II with a population of 6.
+fn small_nsga2(generations: u32, seed: u64) -> String {
+    format!(
+        "{SMALL}[search]\nkind = \"nsga2\"\npopulation = 6\ngenerations = {generations}\nseed = {seed}\n"
+    )
 }
 
-fn sweep(spec: &Path, out: &Path, extra: &[&str]) {
-    cimsim()
-        .arg("sweep")
-        .arg(spec)
+/// Runs `spec` analytically on one thread into `dir/j1` and on two into `dir/j2`.
+fn on_one_and_two_threads(spec: &Path, dir: &Path) -> (PathBuf, PathBuf) {
+    let (one, two) = (dir.join("j1"), dir.join("j2"));
+    sweep(spec, &one, &["--jobs", "1"]);
+    sweep(spec, &two, &["--jobs", "2"]);
+    (one, two)
+}
+
+/// The files a screened sweep writes its rows to.
+const SCREENED: [&str; 3] = ["results.csv", "refined.csv", "pareto.csv"];
+
+/// `cimsim merge <dirs> --out <out>`, run.
+fn merge(dirs: &[PathBuf], out: &Path) -> Assert {
+    Command::cargo_bin("cimsim")
+        .unwrap()
+        .arg("merge")
+        .args(dirs)
         .arg("--out")
         .arg(out)
-        .args(["--fidelity", "analytic"])
-        .args(extra)
         .assert()
-        .success();
 }
 
-fn read(p: &Path) -> String {
-    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+/// Runs `cimsim sweep <spec> --out <out> <args>` and asserts that it fails as bad input (exit
+/// code 2) with every one of `words` in its message.
+fn refused(spec: &Path, out: &Path, args: &[&str], words: &[&str]) {
+    let mut assert = sweep_cmd(spec, out, args).assert().code(2);
+    for w in words {
+        assert = assert.stderr(predicates::str::contains(*w));
+    }
 }
 
-fn data_lines(text: &str) -> Vec<String> {
-    text.lines().skip(1).map(str::to_string).collect()
+/// The point id that starts a results row.
+fn point_id(row: &str) -> u64 {
+    row.split(',').next().unwrap().parse().unwrap()
+}
+
+/// The metadata a sweep wrote to `out/sweep.json`.
+fn sweep_json(out: &Path) -> serde_json::Value {
+    serde_json::from_str(&read(&out.join("sweep.json"))).unwrap()
+}
+
+/// What a finished run printed on stdout.
+fn stdout_of(run: &Assert) -> String {
+    String::from_utf8_lossy(&run.get_output().stdout).to_string()
+}
+
+/// Asserts that `files` have the same bytes in directories `a` and `b`.
+fn assert_same_files(a: &Path, b: &Path, files: &[&str]) {
+    for f in files {
+        assert_eq!(read(&a.join(f)), read(&b.join(f)), "{f}");
+    }
+}
+
+/// Runs `spec` in `shards` shards (`dir/shard<i>`, each with `extra` arguments) at its own
+/// fidelity and merges them into `dir/merged`; returns the shard directories and the merged one.
+fn shard_and_merge(
+    spec: &Path,
+    dir: &Path,
+    shards: u32,
+    extra: &[&str],
+) -> (Vec<PathBuf>, PathBuf) {
+    let mut dirs = Vec::new();
+    for i in 0..shards {
+        let d = dir.join(format!("shard{i}"));
+        sweep_cmd(spec, &d, &["--shard", &format!("{i}/{shards}")])
+            .args(extra)
+            .assert()
+            .success();
+        dirs.push(d);
+    }
+    let merged = dir.join("merged");
+    merge(&dirs, &merged).success();
+    (dirs, merged)
 }
 
 #[test]
@@ -81,10 +143,7 @@ fn rows_have_the_documented_columns_and_a_front() {
     assert_eq!(header[header.len() - 2..], ["feasible", "error"]);
     let rows = data_lines(&results);
     assert_eq!(rows.len(), 24);
-    let ids: Vec<u64> = rows
-        .iter()
-        .map(|r| r.split(',').next().unwrap().parse().unwrap())
-        .collect();
+    let ids: Vec<u64> = rows.iter().map(|r| point_id(r)).collect();
     assert_eq!(ids, (0..24).collect::<Vec<_>>());
     // Point 23 = last value of every parameter (the last varies fastest).
     assert!(
@@ -101,7 +160,7 @@ fn rows_have_the_documented_columns_and_a_front() {
         1,
         "one knee"
     );
-    let meta: serde_json::Value = serde_json::from_str(&read(&out.join("sweep.json"))).unwrap();
+    let meta = sweep_json(&out);
     assert_eq!(meta["complete"], true);
     assert_eq!(meta["rows"], 24);
 }
@@ -119,85 +178,47 @@ fn shards_union_equals_the_unsharded_sweep() {
         sweep(&spec, &d, &["--shard", &format!("{i}/3")]);
         let rows = data_lines(&read(&d.join("results.csv")));
         assert_eq!(rows.len(), 8);
-        assert!(rows
-            .iter()
-            .all(|r| r.split(',').next().unwrap().parse::<u64>().unwrap() % 3 == i));
+        assert!(rows.iter().all(|r| point_id(r) % 3 == i));
         union.extend(rows);
         shard_dirs.push(d);
     }
-    union.sort_by_key(|r| r.split(',').next().unwrap().parse::<u64>().unwrap());
+    union.sort_by_key(|r| point_id(r));
     let whole_text = read(&whole.join("results.csv"));
     assert_eq!(union, data_lines(&whole_text), "same rows, same values");
 
     let merged = dir.path().join("merged");
-    cimsim()
-        .arg("merge")
-        .args(&shard_dirs)
-        .arg("--out")
-        .arg(&merged)
-        .assert()
-        .success();
+    merge(&shard_dirs, &merged).success();
     assert_eq!(read(&merged.join("results.csv")), whole_text);
-    assert_eq!(
-        read(&merged.join("pareto.csv")),
-        read(&whole.join("pareto.csv"))
-    );
+    assert_same_files(&merged, &whole, &["pareto.csv"]);
 }
 
 #[test]
 fn merge_refuses_mixed_specs_and_incomplete_inputs() {
     let dir = tempfile::tempdir().unwrap();
-    let a = write_spec(dir.path(), "a.toml", SMALL);
-    let b = write_spec(
-        dir.path(),
-        "b.toml",
-        &SMALL.replace("prompt = 8", "prompt = 9"),
-    );
+    let (a, b) = small_and_changed(dir.path(), "prompt = 8", "prompt = 9");
     sweep(&a, &dir.path().join("a"), &["--shard", "0/2"]);
     sweep(&b, &dir.path().join("b"), &["--shard", "1/2"]);
-    cimsim()
-        .arg("merge")
-        .arg(dir.path().join("a"))
-        .arg(dir.path().join("b"))
-        .arg("--out")
-        .arg(dir.path().join("m"))
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("different sweeps"));
+    merge(
+        &[dir.path().join("a"), dir.path().join("b")],
+        &dir.path().join("m"),
+    )
+    .code(2)
+    .stderr(predicates::str::contains("different sweeps"));
 }
 
 #[test]
 fn one_and_two_threads_give_identical_files() {
     let dir = tempfile::tempdir().unwrap();
     let spec = write_spec(dir.path(), "s.toml", SMALL);
-    let (one, two) = (dir.path().join("j1"), dir.path().join("j2"));
-    sweep(&spec, &one, &["--jobs", "1"]);
-    sweep(&spec, &two, &["--jobs", "2"]);
-    for f in ["results.csv", "pareto.csv", "sweep.json"] {
-        assert_eq!(read(&one.join(f)), read(&two.join(f)), "{f}");
-    }
+    let (one, two) = on_one_and_two_threads(&spec, dir.path());
+    assert_same_files(&one, &two, &["results.csv", "pareto.csv", "sweep.json"]);
 }
 
 #[test]
 fn a_killed_sweep_resumes_to_the_uninterrupted_result() {
     let dir = tempfile::tempdir().unwrap();
-    // 3 x 4 x 2 x 3 x 2 = 144 points, slow enough on one thread to be killed midway.
-    let spec = write_spec(
-        dir.path(),
-        "s.toml",
-        r#"
-models = ["smollm2-135m"]
-[workload]
-prompt = 8
-generate = 8
-[space]
-"chip.tiles" = [2, 4, 8]
-"macro.rows" = [64, 128, 256, 512]
-"dram.preset" = ["lpddr4-3200", "lpddr5-6400"]
-"clock.freq_mhz" = {from = 100.0, to = 400.0, mul = 2}
-mapping = ["balanced-pipeline", "sequential"]
-"#,
-    );
+    // 144 points, slow enough on one thread to be killed midway.
+    let spec = write_spec(dir.path(), "s.toml", common::SPEC_144);
     let reference = dir.path().join("reference");
     sweep(&spec, &reference, &["--jobs", "2"]);
     let expected = read(&reference.join("results.csv"));
@@ -205,30 +226,9 @@ mapping = ["balanced-pipeline", "sequential"]
 
     let out = dir.path().join("killed");
     let results = out.join("results.csv");
-    let bin = assert_cmd::cargo::cargo_bin("cimsim");
-    let mut child = std::process::Command::new(&bin)
-        .arg("sweep")
-        .arg(&spec)
-        .arg("--out")
-        .arg(&out)
-        .args(["--fidelity", "analytic", "--jobs", "1"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    let mut killed_with = 0;
-    while start.elapsed() < Duration::from_secs(60) {
-        let rows = std::fs::read_to_string(&results)
-            .map(|t| t.lines().count().saturating_sub(1))
-            .unwrap_or(0);
-        if rows >= 5 {
-            child.kill().unwrap(); // SIGKILL
-            killed_with = rows;
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    }
+    let mut child = spawn(&spec, &out, "analytic", false);
+    let killed_with = wait_for_rows(&mut child, &results, 5);
+    child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     assert!(killed_with >= 5, "the sweep never wrote 5 rows");
     let partial = read(&results);
@@ -237,70 +237,26 @@ mapping = ["balanced-pipeline", "sequential"]
     // Simulate a torn last write as well: half a row without its newline.
     std::fs::write(&results, format!("{partial}143,smollm2-135m,8,512,lpdd")).unwrap();
 
-    cimsim()
-        .arg("sweep")
-        .arg(&spec)
-        .arg("--out")
-        .arg(&out)
-        .args(["--fidelity", "analytic", "--jobs", "2", "--resume"])
-        .assert()
-        .success();
+    sweep(&spec, &out, &["--jobs", "2", "--resume"]);
     assert_eq!(read(&results), expected);
-    assert_eq!(
-        read(&out.join("pareto.csv")),
-        read(&reference.join("pareto.csv"))
-    );
+    assert_same_files(&out, &reference, &["pareto.csv"]);
     // Resuming a finished sweep changes nothing.
-    cimsim()
-        .arg("sweep")
-        .arg(&spec)
-        .arg("--out")
-        .arg(&out)
-        .args(["--fidelity", "analytic", "--resume"])
-        .assert()
-        .success();
+    sweep(&spec, &out, &["--resume"]);
     assert_eq!(read(&results), expected);
 }
 
 #[test]
 fn resume_refuses_another_specs_results_and_fresh_runs_refuse_a_used_dir() {
     let dir = tempfile::tempdir().unwrap();
-    let a = write_spec(dir.path(), "a.toml", SMALL);
-    let b = write_spec(
-        dir.path(),
-        "b.toml",
-        &SMALL.replace("area_mm2 <= 40", "area_mm2 <= 30"),
-    );
+    let (a, b) = small_and_changed(dir.path(), "area_mm2 <= 40", "area_mm2 <= 30");
     let out = dir.path().join("out");
     sweep(&a, &out, &[]);
     let before = read(&out.join("results.csv"));
-    cimsim()
-        .arg("sweep")
-        .arg(&b)
-        .arg("--out")
-        .arg(&out)
-        .args(["--fidelity", "analytic", "--resume"])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("different sweep"));
-    cimsim()
-        .arg("sweep")
-        .arg(&a)
-        .arg("--out")
-        .arg(&out)
-        .args(["--fidelity", "screen", "--resume"])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("different sweep"));
-    cimsim()
-        .arg("sweep")
-        .arg(&a)
-        .arg("--out")
-        .arg(&out)
-        .args(["--fidelity", "analytic"])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("--resume"));
+    let analytic_resume = ["--fidelity", "analytic", "--resume"];
+    refused(&b, &out, &analytic_resume, &["different sweep"]);
+    let screen_resume = ["--fidelity", "screen", "--resume"];
+    refused(&a, &out, &screen_resume, &["different sweep"]);
+    refused(&a, &out, &["--fidelity", "analytic"], &["--resume"]);
     assert_eq!(
         read(&out.join("results.csv")),
         before,
@@ -352,13 +308,7 @@ fn bad_specs_fail_before_any_point_runs_naming_line_and_key() {
             &format!("{head}{tail}"),
         );
         let out = dir.path().join(format!("out{i}"));
-        let assert = cimsim()
-            .arg("sweep")
-            .arg(&spec)
-            .arg("--out")
-            .arg(&out)
-            .assert()
-            .code(2);
+        let assert = sweep_cmd(&spec, &out, &[]).assert().code(2);
         let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
         assert!(
             stderr.contains(&format!("bad{i}.toml{line}")),
@@ -380,53 +330,25 @@ fn a_grid_over_the_limit_says_how_many_points_and_asks_for_max_points() {
         "models = [\"smollm2-135m\"]\n[space]\n\"chip.tiles\" = {from = 1, to = 4096, step = 1}\n\"macro.rows\" = {from = 8, to = 4096, step = 1}\n",
     );
     let out = dir.path().join("out");
-    cimsim()
-        .arg("sweep")
-        .arg(&spec)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("16748544 points"))
-        .stderr(predicates::str::contains("--max-points"));
+    refused(&spec, &out, &[], &["16748544 points", "--max-points"]);
     assert!(!out.exists());
     // A small sweep obeys a smaller explicit limit too.
     let small = write_spec(dir.path(), "s.toml", SMALL);
-    cimsim()
-        .arg("sweep")
-        .arg(&small)
-        .arg("--out")
-        .arg(&out)
-        .args(["--max-points", "10"])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("24 points"));
+    refused(&small, &out, &["--max-points", "10"], &["24 points"]);
 }
 
 #[test]
 fn nsga2_is_seeded_and_thread_count_independent() {
     let dir = tempfile::tempdir().unwrap();
-    let text =
-        format!("{SMALL}[search]\nkind = \"nsga2\"\npopulation = 6\ngenerations = 3\nseed = 5\n");
-    let spec = write_spec(dir.path(), "s.toml", &text);
-    let (one, two) = (dir.path().join("j1"), dir.path().join("j2"));
-    sweep(&spec, &one, &["--jobs", "1"]);
-    sweep(&spec, &two, &["--jobs", "2"]);
+    let spec = write_spec(dir.path(), "s.toml", &small_nsga2(3, 5));
+    let (one, two) = on_one_and_two_threads(&spec, dir.path());
+    assert_same_files(&one, &two, &["results.csv", "pareto.csv"]);
     let r1 = read(&one.join("results.csv"));
-    assert_eq!(r1, read(&two.join("results.csv")));
-    assert_eq!(read(&one.join("pareto.csv")), read(&two.join("pareto.csv")));
     // At most population x (generations + 1) distinct points, at least the first generation.
     let n = data_lines(&r1).len();
     assert!((6..=24).contains(&n), "{n} rows");
-    cimsim()
-        .arg("sweep")
-        .arg(&spec)
-        .arg("--out")
-        .arg(dir.path().join("sharded"))
-        .args(["--shard", "0/2"])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("nsga2"));
+    let sharded = dir.path().join("sharded");
+    refused(&spec, &sharded, &["--shard", "0/2"], &["nsga2"]);
 }
 
 #[test]
@@ -467,14 +389,7 @@ fn screen_refines_the_candidates_at_cycle_fidelity() {
         "models = [\"smollm2-135m\"]\n[workload]\nprompt = 4\ngenerate = 2\n[space]\n\"chip.tiles\" = [2, 4, 8]\n\"dram.preset\" = [\"lpddr4-3200\", \"lpddr5-6400\"]\n[search]\nkind = \"grid\"\nscreen_margin = 0.0\n",
     );
     let out = dir.path().join("out");
-    cimsim()
-        .arg("sweep")
-        .arg(&spec)
-        .arg("--out")
-        .arg(&out)
-        .args(["--jobs", "2"])
-        .assert()
-        .success();
+    sweep_cmd(&spec, &out, &["--jobs", "2"]).assert().success();
     let results = data_lines(&read(&out.join("results.csv")));
     assert_eq!(results.len(), 6);
     assert!(results.iter().all(|r| r.contains(",analytic,")));
@@ -490,38 +405,14 @@ fn screen_refines_the_candidates_at_cycle_fidelity() {
 
     // Shards refine the candidates of their own fronts (a superset); the merge keeps those of
     // the whole, so it equals the unsharded sweep.
-    let mut shards = Vec::new();
-    for i in 0..2 {
-        let d = dir.path().join(format!("shard{i}"));
-        cimsim()
-            .arg("sweep")
-            .arg(&spec)
-            .arg("--out")
-            .arg(&d)
-            .args(["--shard", &format!("{i}/2")])
-            .assert()
-            .success();
-        shards.push(d);
-    }
-    let merged = dir.path().join("merged");
-    cimsim()
-        .arg("merge")
-        .args(&shards)
-        .arg("--out")
-        .arg(&merged)
-        .assert()
-        .success();
-    for f in ["results.csv", "refined.csv", "pareto.csv"] {
-        assert_eq!(read(&merged.join(f)), read(&out.join(f)), "{f}");
-    }
+    let (_, merged) = shard_and_merge(&spec, dir.path(), 2, &[]);
+    assert_same_files(&merged, &out, &SCREENED);
 }
 
 #[test]
 fn an_interrupted_nsga2_search_resumes_to_the_same_generations() {
     let dir = tempfile::tempdir().unwrap();
-    let text =
-        format!("{SMALL}[search]\nkind = \"nsga2\"\npopulation = 6\ngenerations = 4\nseed = 11\n");
-    let spec = write_spec(dir.path(), "s.toml", &text);
+    let spec = write_spec(dir.path(), "s.toml", &small_nsga2(4, 11));
     let whole = dir.path().join("whole");
     sweep(&spec, &whole, &[]);
     let full = read(&whole.join("results.csv"));
@@ -542,10 +433,7 @@ fn an_interrupted_nsga2_search_resumes_to_the_same_generations() {
     std::fs::write(out.join("results.csv"), partial).unwrap();
     sweep(&spec, &out, &["--resume", "--jobs", "2"]);
     assert_eq!(read(&out.join("results.csv")), full);
-    assert_eq!(
-        read(&out.join("pareto.csv")),
-        read(&whole.join("pareto.csv"))
-    );
+    assert_same_files(&out, &whole, &["pareto.csv"]);
 }
 
 /// The objectives of each eligible row of a results file: (id, decode_s, energy_j).
@@ -590,15 +478,7 @@ fn screen_budget_refines_the_closest_candidates_and_says_what_it_guarantees() {
         ),
     );
     let out = dir.path().join("out");
-    let run = cimsim()
-        .arg("sweep")
-        .arg(&spec)
-        .arg("--out")
-        .arg(&out)
-        .args(["--jobs", "2"])
-        .assert()
-        .success();
-    let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    let stdout = stdout_of(&sweep_cmd(&spec, &out, &["--jobs", "2"]).assert().success());
 
     // The expected choice, from the analytic rows: the front; the candidates, whose
     // b(p) = max over the other front points of min_k p_k / f_k, minus 1, is within the margin;
@@ -639,12 +519,12 @@ fn screen_budget_refines_the_closest_candidates_and_says_what_it_guarantees() {
     expected.sort_unstable();
     let refined: Vec<u64> = data_lines(&read(&out.join("refined.csv")))
         .iter()
-        .map(|l| l.split(',').next().unwrap().parse().unwrap())
+        .map(|l| point_id(l))
         .collect();
     assert_eq!(refined, expected, "candidates by distance: {candidates:?}");
 
     // sweep.json and the last lines say what was admitted, refined and guaranteed.
-    let meta: serde_json::Value = serde_json::from_str(&read(&out.join("sweep.json"))).unwrap();
+    let meta = sweep_json(&out);
     let s = &meta["screening"];
     assert_eq!(s["candidates"], candidates.len() as u64, "{s}");
     assert_eq!(s["refined"], budget as u64);
@@ -664,40 +544,16 @@ fn screen_budget_refines_the_closest_candidates_and_says_what_it_guarantees() {
 
     // Shards rank against their own fronts; the merge chooses over the whole by the same rule
     // (running the chosen points no shard refined) and equals the unsharded sweep.
-    let mut shards = Vec::new();
-    for i in 0..3 {
-        let d = dir.path().join(format!("shard{i}"));
-        cimsim()
-            .arg("sweep")
-            .arg(&spec)
-            .arg("--out")
-            .arg(&d)
-            .args(["--shard", &format!("{i}/3"), "--jobs", "1"])
-            .assert()
-            .success();
-        shards.push(d);
-    }
-    let merged = dir.path().join("merged");
-    cimsim()
-        .arg("merge")
-        .args(&shards)
-        .arg("--out")
-        .arg(&merged)
-        .assert()
-        .success();
-    for f in ["results.csv", "refined.csv", "pareto.csv"] {
-        assert_eq!(read(&merged.join(f)), read(&out.join(f)), "{f}");
-    }
-    let merged_meta: serde_json::Value =
-        serde_json::from_str(&read(&merged.join("sweep.json"))).unwrap();
-    assert_eq!(merged_meta["screening"], meta["screening"]);
+    let (shards, merged) = shard_and_merge(&spec, dir.path(), 3, &["--jobs", "1"]);
+    assert_same_files(&merged, &out, &SCREENED);
+    assert_eq!(sweep_json(&merged)["screening"], meta["screening"]);
 
     // A shard that spent its budget on other points: the chosen points it lacks run in the
     // merge, which still equals the unsharded sweep.
     let chosen_in = |d: &PathBuf| {
         data_lines(&read(&d.join("refined.csv")))
             .iter()
-            .filter(|l| expected.contains(&l.split(',').next().unwrap().parse().unwrap()))
+            .filter(|l| expected.contains(&point_id(l)))
             .count()
     };
     let emptied = shards.iter().max_by_key(|d| chosen_in(d)).unwrap();
@@ -710,21 +566,12 @@ fn screen_budget_refines_the_closest_candidates_and_says_what_it_guarantees() {
     )
     .unwrap();
     let merged2 = dir.path().join("merged2");
-    let run = cimsim()
-        .arg("merge")
-        .args(&shards)
-        .arg("--out")
-        .arg(&merged2)
-        .assert()
-        .success();
-    let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    let stdout = stdout_of(&merge(&shards, &merged2).success());
     assert!(
         stdout.contains(&format!(
             "{lacking} chosen points were refined by no shard and ran at cycle fidelity here"
         )),
         "{stdout}"
     );
-    for f in ["results.csv", "refined.csv", "pareto.csv"] {
-        assert_eq!(read(&merged2.join(f)), read(&out.join(f)), "{f}");
-    }
+    assert_same_files(&merged2, &out, &SCREENED);
 }

@@ -3,53 +3,27 @@
 //! rows, and `--resume` completes it to exactly the files of an uninterrupted run; Ctrl-C
 //! (SIGINT) stops cleanly, keeps its rows and prints the command that resumes it.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{
+    data_lines, read, read_or_empty, rows_written, spawn, sweep, sweep_cmd, wait_for_rows,
+    write_spec, SPEC_144,
+};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-/// 144 analytic points: about half a second on one thread.
-const SPEC: &str = r#"
-models = ["smollm2-135m"]
-[workload]
-prompt = 8
-generate = 8
-[space]
-"chip.tiles" = [2, 4, 8]
-"macro.rows" = [64, 128, 256, 512]
-"dram.preset" = ["lpddr4-3200", "lpddr5-6400"]
-"clock.freq_mhz" = {from = 100.0, to = 400.0, mul = 2}
-mapping = ["balanced-pipeline", "sequential"]
-"#;
-
-fn bin() -> PathBuf {
-    assert_cmd::cargo::cargo_bin("cimsim")
-}
-
-fn read(p: &Path) -> String {
-    std::fs::read_to_string(p).unwrap_or_default()
-}
-
-fn spawn(spec: &Path, out: &Path, fidelity: &str, resume: bool) -> std::process::Child {
-    let mut c = std::process::Command::new(bin());
-    c.arg("sweep")
-        .arg(spec)
-        .arg("--out")
-        .arg(out)
-        .args(["--fidelity", fidelity, "--jobs", "1"]);
-    if resume {
-        c.arg("--resume");
-    }
-    c.stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn cimsim")
+/// Writes `SPEC_144` to `dir/s.toml` and runs it uninterrupted into `dir/reference`.
+fn spec_and_reference(dir: &Path) -> (PathBuf, PathBuf) {
+    let spec = write_spec(dir, "s.toml", SPEC_144);
+    let reference = dir.join("reference");
+    sweep(&spec, &reference, &["--jobs", "1"]);
+    (spec, reference)
 }
 
 /// Every newline-terminated row of `results` is a row of the uninterrupted run (rows are
 /// deterministic per point), each at most once; only the last line may be torn.
-fn check_partial(results: &str, reference: &HashSet<&str>, header: &str) {
+fn check_partial(results: &str, reference: &HashSet<String>, header: &str) {
     let mut lines = results.split_inclusive('\n');
     if let Some(first) = lines.next() {
         if first.ends_with('\n') {
@@ -82,15 +56,10 @@ impl Lcg {
 #[test]
 fn sigkill_at_random_points_then_resume_gives_the_uninterrupted_files() {
     let dir = tempfile::tempdir().unwrap();
-    let spec = dir.path().join("s.toml");
-    std::fs::write(&spec, SPEC).unwrap();
-
-    let reference = dir.path().join("reference");
-    let status = spawn(&spec, &reference, "analytic", false).wait().unwrap();
-    assert!(status.success());
+    let (spec, reference) = spec_and_reference(dir.path());
     let expected = read(&reference.join("results.csv"));
     let header = expected.lines().next().unwrap().to_string();
-    let rows: HashSet<&str> = expected.lines().skip(1).collect();
+    let rows: HashSet<String> = data_lines(&expected).into_iter().collect();
     assert_eq!(rows.len(), 144);
 
     // Eight runs into one directory (the first from scratch, the others resuming what the kills
@@ -106,22 +75,13 @@ fn sigkill_at_random_points_then_resume_gives_the_uninterrupted_files() {
     let mut log = Vec::new();
     for round in 0..8 {
         let mut child = spawn(&spec, &out, "analytic", round > 0);
-        let rows_now = || read(&results).lines().count().saturating_sub(1);
-        let deadline = Instant::now() + Duration::from_secs(60);
         match round {
             0 => std::thread::sleep(Duration::from_millis(rng.below(3))),
             1..=6 => {
-                while rows_now() < targets[round - 1]
-                    && child.try_wait().unwrap().is_none()
-                    && Instant::now() < deadline
-                {
-                    std::thread::sleep(Duration::from_millis(1));
-                }
+                wait_for_rows(&mut child, &results, targets[round - 1]);
             }
             _ => {
-                while rows_now() < 144 && Instant::now() < deadline {
-                    std::thread::sleep(Duration::from_millis(1));
-                }
+                wait_for_rows(&mut child, &results, 144);
             }
         }
         let finished = child.try_wait().unwrap().is_some();
@@ -130,16 +90,15 @@ fn sigkill_at_random_points_then_resume_gives_the_uninterrupted_files() {
         if !finished {
             killed_mid_run += 1;
         }
-        log.push((round, finished, rows_now()));
-        check_partial(&read(&results), &rows, &header);
+        log.push((round, finished, rows_written(&results)));
+        check_partial(&read_or_empty(&results), &rows, &header);
     }
     assert!(
         killed_mid_run >= 6,
         "only {killed_mid_run} of 8 kills hit a running sweep (targets {targets:?}; round, finished, rows: {log:?})"
     );
 
-    let status = spawn(&spec, &out, "analytic", true).wait().unwrap();
-    assert!(status.success());
+    sweep(&spec, &out, &["--jobs", "1", "--resume"]);
     for f in ["results.csv", "pareto.csv"] {
         assert_eq!(read(&out.join(f)), read(&reference.join(f)), "{f}");
     }
@@ -148,13 +107,7 @@ fn sigkill_at_random_points_then_resume_gives_the_uninterrupted_files() {
 #[test]
 fn a_kill_before_the_first_row_still_resumes() {
     let dir = tempfile::tempdir().unwrap();
-    let spec = dir.path().join("s.toml");
-    std::fs::write(&spec, SPEC).unwrap();
-    let reference = dir.path().join("reference");
-    assert!(spawn(&spec, &reference, "analytic", false)
-        .wait()
-        .unwrap()
-        .success());
+    let (spec, reference) = spec_and_reference(dir.path());
     let out = dir.path().join("early");
     for delay_ms in [0, 1, 3, 8] {
         let mut child = spawn(&spec, &out, "analytic", out.exists());
@@ -162,10 +115,7 @@ fn a_kill_before_the_first_row_still_resumes() {
         let _ = child.kill();
         child.wait().unwrap();
     }
-    assert!(spawn(&spec, &out, "analytic", true)
-        .wait()
-        .unwrap()
-        .success());
+    sweep(&spec, &out, &["--jobs", "1", "--resume"]);
     assert_eq!(
         read(&out.join("results.csv")),
         read(&reference.join("results.csv"))
@@ -175,10 +125,10 @@ fn a_kill_before_the_first_row_still_resumes() {
 #[test]
 fn ctrl_c_stops_cleanly_keeps_rows_and_says_how_to_resume() {
     let dir = tempfile::tempdir().unwrap();
-    let spec = dir.path().join("s.toml");
     // Cycle fidelity: a fraction of a second per point, so the signal lands mid-sweep.
-    std::fs::write(
-        &spec,
+    let spec = write_spec(
+        dir.path(),
+        "s.toml",
         r#"
 models = ["smollm2-135m"]
 [workload]
@@ -189,15 +139,11 @@ generate = 4
 "macro.rows" = [128, 256]
 "clock.freq_mhz" = [100.0, 200.0]
 "#,
-    )
-    .unwrap();
+    );
     let out = dir.path().join("out");
     let results = out.join("results.csv");
-    let child = spawn(&spec, &out, "cycle", false);
-    let start = Instant::now();
-    while read(&results).lines().count() < 2 && start.elapsed() < Duration::from_secs(60) {
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    let mut child = spawn(&spec, &out, "cycle", false);
+    wait_for_rows(&mut child, &results, 1);
     let status = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -210,7 +156,7 @@ generate = 4
     let resume_hint = format!("--out {} --fidelity cycle --resume", out.display());
     assert!(stderr.contains(&resume_hint), "{stderr}");
     let kept = read(&results);
-    let kept_rows = kept.lines().count() - 1;
+    let kept_rows = data_lines(&kept).len();
     assert!(
         (1..12).contains(&kept_rows),
         "{kept_rows} rows kept\n{stderr}"
@@ -218,21 +164,10 @@ generate = 4
     assert!(kept.ends_with('\n'), "the rows in flight are written whole");
 
     // The printed command finishes the sweep to what an uninterrupted run gives.
-    Command::new(bin())
-        .arg("sweep")
-        .arg(&spec)
-        .args(["--out"])
-        .arg(&out)
-        .args(["--fidelity", "cycle", "--resume"])
-        .assert()
-        .success();
+    let cycle_resume = ["--fidelity", "cycle", "--resume"];
+    sweep_cmd(&spec, &out, &cycle_resume).assert().success();
     let whole = dir.path().join("whole");
-    Command::new(bin())
-        .arg("sweep")
-        .arg(&spec)
-        .args(["--out"])
-        .arg(&whole)
-        .args(["--fidelity", "cycle"])
+    sweep_cmd(&spec, &whole, &["--fidelity", "cycle"])
         .assert()
         .success();
     assert_eq!(read(&results), read(&whole.join("results.csv")));
