@@ -91,7 +91,8 @@ impl Layout {
 /// One CSV line (quoted where needed, newline-terminated). Newlines inside fields become `; `
 /// so every row is exactly one line. The bytes are those of the `csv` crate's writer (quotes
 /// only where a field holds a comma or a quote, quotes doubled, a lone empty field as `""`),
-/// without building a writer per row.
+/// without building a writer per row, but for a field that starts with a byte-order mark,
+/// which is quoted so that reading the line back keeps it.
 pub fn csv_line<'a>(fields: impl IntoIterator<Item = &'a str>) -> String {
     let mut out = String::new();
     push_csv_line(&mut out, fields);
@@ -112,7 +113,9 @@ pub fn push_csv_line<'a>(out: &mut String, fields: impl IntoIterator<Item = &'a 
         } else {
             field
         };
-        if field.contains([',', '"']) {
+        // A field that starts with a byte-order mark is quoted, so the mark is read back as
+        // data, not dropped as the start of the line.
+        if field.contains([',', '"']) || field.starts_with('\u{feff}') {
             out.push('"');
             out.push_str(&field.replace('"', "\"\""));
             out.push('"');
@@ -131,6 +134,8 @@ pub fn push_csv_line<'a>(out: &mut String, fields: impl IntoIterator<Item = &'a 
 /// (every row a sweep writes, but for an error message with a comma) are split at commas
 /// directly; the others go through the `csv` crate's reader, whose reading this matches.
 pub fn parse_line(line: &str) -> Option<Vec<String>> {
+    // A leading byte-order mark is not data (the CSV reader drops it too): both paths agree.
+    let line = line.strip_prefix('\u{feff}').unwrap_or(line);
     if line.is_empty() {
         return None;
     }
@@ -500,6 +505,31 @@ mod tests {
             .collect();
         w.write_record(&cleaned).unwrap();
         String::from_utf8(w.into_inner().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_leading_byte_order_mark_survives_a_round_trip_and_is_dropped_before_a_row() {
+        let fields = ["\u{feff}\0a", "4", ""];
+        let line = csv_line(fields);
+        assert_eq!(line, "\"\u{feff}\0a\",4,\n");
+        // With or without its newline, by either path of the reader.
+        for l in [line.as_str(), line.trim_end_matches('\n')] {
+            assert_eq!(
+                parse_line(l),
+                Some(fields.map(String::from).to_vec()),
+                "{l:?}"
+            );
+        }
+        // An unquoted mark at the start of a line is not data, on both paths.
+        assert_eq!(
+            parse_line("\u{feff}1,a"),
+            Some(vec!["1".into(), "a".into()])
+        );
+        assert_eq!(
+            parse_line("\u{feff}1,\"a\""),
+            Some(vec!["1".into(), "a".into()])
+        );
+        assert_eq!(parse_line("\u{feff}"), None);
     }
 
     proptest::proptest! {
