@@ -24,7 +24,7 @@ use crate::tiling::MatrixTiling;
 use crate::MappingError;
 use serde::Serialize;
 use sim::components::{
-    buffer_access_energy_pj, compute_energy_pj_at, leakage_energy_pj, outputs_per_macro,
+    buffer_access_energy_pj, compute_energy_pj, leakage_energy_pj, outputs_per_macro,
     static_power_mw, transfer_cycles, transfer_energy_pj, vector_cycles, vector_energy_pj,
     write_energy_pj,
 };
@@ -198,7 +198,7 @@ impl Eval<'_> {
         let chip = &self.ctx.cfg.chip;
         self.t.energy[E_WRITE] += write_energy_pj(m, bits);
         self.t.energy[E_BUFFER] += buffer_access_energy_pj(&chip.global_buffer, bits.div_ceil(8));
-        self.t.energy[E_COMPUTE] += compute_energy_pj_at(m, self.hw.activation_bits, macs);
+        self.t.energy[E_COMPUTE] += compute_energy_pj(m, self.hw.activation_bits, macs);
         let per_pass = u64::from(m.rows) + outputs_per_macro(m);
         let bytes =
             (passes as f64 * per_pass as f64 * f64::from(self.hw.activation_bits) / 8.0).ceil();

@@ -3,8 +3,7 @@
 //! peak come from its `roofline` section and the CIM sections are ignored.
 
 use super::cim_macro::{
-    adcs_per_macro, bits_per_macro, compute_energy_pj_at, input_cycles_per_vector,
-    weights_per_macro,
+    adcs_per_macro, bits_per_macro, input_cycles_per_vector, weights_per_macro,
 };
 use crate::config::{HardwareConfig, HardwareKind, RooflineConfig};
 use serde::Serialize;
@@ -113,12 +112,6 @@ pub fn peak_macs_per_s(cfg: &HardwareConfig, activation_bits: u32) -> f64 {
         / cycles
 }
 
-/// Macro energy of `macs` MACs at the configured activation precision
-/// (`precision.activation_bits`), ADC conversions included for analog macros.
-pub fn macro_compute_energy_pj(cfg: &HardwareConfig, macs: u64) -> f64 {
-    compute_energy_pj_at(&cfg.cim_macro, cfg.precision.activation_bits, macs)
-}
-
 /// Clock period in picoseconds, rounded to the nearest integer picosecond.
 pub fn clock_period_ps(cfg: &HardwareConfig) -> u64 {
     (1e6 / cfg.clock.freq_mhz).round().max(1.0) as u64
@@ -127,6 +120,7 @@ pub fn clock_period_ps(cfg: &HardwareConfig) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::components::compute_energy_pj;
     use crate::components::test_util::{analog_macro, chip_config};
     use crate::config::{HardwareKind, RooflineConfig};
 
@@ -166,7 +160,8 @@ mod tests {
         assert!(close(peak_macs_per_s(&cfg, 8), 1.6384e12));
         // 8192 MACs at INT4 activations: 8192 x 0.05 + (8192 x 4 x 4 / 256 = 512) x 0.5 = 665.6.
         cfg.precision.activation_bits = 4;
-        assert!(close(macro_compute_energy_pj(&cfg, 8192), 665.6));
+        let bits = cfg.precision.activation_bits;
+        assert!(close(compute_energy_pj(&cfg.cim_macro, bits, 8192), 665.6));
     }
 
     #[test]

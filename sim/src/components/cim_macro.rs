@@ -8,11 +8,6 @@
 use super::{div_ceil, leakage_energy_pj};
 use crate::config::{MacroConfig, MacroKind};
 
-/// Activation precision assumed by [`compute_energy_pj`] for the ADC conversion count, which
-/// depends on how many input passes a vector takes. INT8 is the shipped activation precision;
-/// callers that know the configured precision use [`compute_energy_pj_at`].
-pub const REFERENCE_ACTIVATION_BITS: u32 = 8;
-
 /// Weights one macro holds: `rows * (cols / weight_bits)`.
 pub fn weights_per_macro(m: &MacroConfig) -> u64 {
     u64::from(m.rows) * outputs_per_macro(m)
@@ -86,20 +81,15 @@ pub fn adc_conversions(m: &MacroConfig, activation_bits: u32, macs: u64) -> f64 
 }
 
 /// Energy of `macs` MACs at `activation_bits`: `macs * energy_pj_per_mac`, plus for an analog
-/// macro `adc_conversions * energy_pj_per_conversion`.
-pub fn compute_energy_pj_at(m: &MacroConfig, activation_bits: u32, macs: u64) -> f64 {
+/// macro `adc_conversions * energy_pj_per_conversion` (the conversion count follows the input
+/// passes, so the activation precision is an argument rather than an assumption).
+pub fn compute_energy_pj(m: &MacroConfig, activation_bits: u32, macs: u64) -> f64 {
     let array_pj = macs as f64 * m.energy_pj_per_mac;
     let adc_pj = match &m.adc {
         Some(adc) => adc_conversions(m, activation_bits, macs) * adc.energy_pj_per_conversion,
         None => 0.0,
     };
     array_pj + adc_pj
-}
-
-/// [`compute_energy_pj_at`] at [`REFERENCE_ACTIVATION_BITS`]. Identical for digital macros;
-/// for analog ones prefer [`compute_energy_pj_at`] with the configured activation precision.
-pub fn compute_energy_pj(m: &MacroConfig, macs: u64) -> f64 {
-    compute_energy_pj_at(m, REFERENCE_ACTIVATION_BITS, macs)
 }
 
 /// Energy of writing `bits` weight bits: `bits * write_energy_pj_per_bit`.
@@ -201,18 +191,18 @@ mod tests {
     #[test]
     fn compute_energy_digital_and_analog() {
         let d = digital_macro();
-        // 16384 MACs x 0.1 pJ = 1638.4 pJ; no ADC.
-        assert!(close(compute_energy_pj(&d, 16_384), 1638.4));
+        // 16384 MACs x 0.1 pJ = 1638.4 pJ at any activation precision; no ADC.
+        assert!(close(compute_energy_pj(&d, 8, 16_384), 1638.4));
+        assert!(close(compute_energy_pj(&d, 4, 16_384), 1638.4));
         assert_eq!(adc_conversions(&d, 8, 16_384), 0.0);
 
         let a = analog_macro();
         // One full vector: 256 x 32 = 8192 MACs. Conversions: 128 columns x 8 passes = 1024,
         // and by formula 8192 x 4 x 8 / 256 = 1024. Energy: 8192 x 0.05 + 1024 x 0.5 = 921.6.
         assert!(close(adc_conversions(&a, 8, 8192), 1024.0));
-        assert!(close(compute_energy_pj_at(&a, 8, 8192), 921.6));
+        assert!(close(compute_energy_pj(&a, 8, 8192), 921.6));
         // INT4 activations halve the passes: 8192 x 0.05 + 512 x 0.5 = 665.6.
-        assert!(close(compute_energy_pj_at(&a, 4, 8192), 665.6));
-        assert!(close(compute_energy_pj(&a, 8192), 921.6));
+        assert!(close(compute_energy_pj(&a, 4, 8192), 665.6));
     }
 
     #[test]

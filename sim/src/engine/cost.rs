@@ -16,9 +16,8 @@
 //! Byte counts are the requested ones (the useful data), not whole DRAM bursts.
 
 use crate::components::{
-    buffer_access_energy_pj, compute_cycles, compute_energy_pj_at, outputs_per_macro,
-    transfer_cycles, transfer_energy_pj, vector_cycles, vector_energy_pj, write_cycles,
-    write_energy_pj,
+    buffer_access_energy_pj, compute_cycles, compute_energy_pj, outputs_per_macro, transfer_cycles,
+    transfer_energy_pj, vector_cycles, vector_energy_pj, write_cycles, write_energy_pj,
 };
 use crate::config::HardwareConfig;
 use crate::program::TaskKind;
@@ -71,7 +70,7 @@ impl CostModel {
                 macs,
             } => {
                 energy[EnergyKind::MacroCompute as usize] +=
-                    compute_energy_pj_at(m, self.activation_bits, macs);
+                    compute_energy_pj(m, self.activation_bits, macs);
                 let passes = u64::from(macros)
                     .saturating_mul(u64::from(tiles_per_macro))
                     .saturating_mul(vectors);
