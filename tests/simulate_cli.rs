@@ -282,3 +282,33 @@ fn several_models_give_one_row_each() {
         .code(2)
         .stderr(predicate::str::contains("nope"));
 }
+
+/// The plain-text summary says how an analytic decode was sampled, and `--exact` turns it off.
+#[test]
+fn analytic_text_says_how_many_decode_steps_were_evaluated() {
+    let args = [
+        "simulate",
+        "--model",
+        "qwen3-0.6b",
+        "--fidelity",
+        "analytic",
+        "--generate",
+        "128",
+    ];
+    let out = cimsim().args(args).assert().success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("sampling: "))
+        .unwrap_or_else(|| panic!("no sampling line in:\n{text}"));
+    let evaluated: u64 = line["sampling: ".len()..]
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{line}"));
+    assert!((2..127).contains(&evaluated), "{line}");
+    assert!(line.contains("of 127 decode steps"), "{line}");
+    let exact = cimsim().args(args).arg("--exact").assert().success();
+    let text = String::from_utf8_lossy(&exact.get_output().stdout).to_string();
+    assert!(!text.contains("sampling: "), "{text}");
+}

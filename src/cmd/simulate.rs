@@ -92,11 +92,25 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
     };
     let mut records = Vec::with_capacity(cards.len());
     let mut trace = Vec::new();
+    let mut notes: Vec<Option<String>> = Vec::with_capacity(cards.len());
     for card in &cards {
         let out = simulate(card, &cfg, &args.hardware.config, &opts).map_err(|e| match e {
             RunError::BadInput(m) => bad_input(format!("{}: {m}", card.name)),
             RunError::Internal(m) => anyhow::anyhow!("{}: {m}", card.name),
         })?;
+        // How the analytic decode was sampled, for the plain-text summary.
+        let steps = out.record.generated_tokens.saturating_sub(1);
+        notes.push(
+            (out.record.fidelity == "analytic" && (out.decode_steps_evaluated as u64) < steps)
+                .then(|| {
+                    format!(
+                        "\nsampling: {} of {steps} decode steps evaluated, the rest interpolated \
+                         within {}% of the decode totals (--exact evaluates all)\n",
+                        out.decode_steps_evaluated,
+                        cimsim::run::ANALYTIC_STEP_TOLERANCE * 100.0
+                    )
+                }),
+        );
         records.push(out.record);
         trace = out.trace;
     }
@@ -129,8 +143,11 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
             .context("formatting Markdown")?;
         print!("{}", String::from_utf8_lossy(&buf));
     } else {
-        for r in &records {
+        for (r, note) in records.iter().zip(&notes) {
             print!("{}", render_table(r));
+            if let Some(note) = note {
+                print!("{note}");
+            }
         }
     }
     Ok(())
