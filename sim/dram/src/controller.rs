@@ -28,7 +28,7 @@ mod wake;
 use bank_queue::BankChoice;
 
 use crate::address::Location;
-use crate::channel::{ChannelState, RankActivity};
+use crate::channel::{BankState, ChannelState, RankActivity};
 use crate::command::{CommandKind, CommandRecord};
 use crate::refresh::RefreshScheduler;
 use crate::spec::{DramSpec, QueueStructure, RowBufferPolicy};
@@ -445,9 +445,17 @@ impl Controller {
         let bank = self
             .state
             .bank(self.state.bank_index(l.rank, l.bankgroup, l.bank));
-        let kind = if !bank.is_open() {
+        self.state.ready_at(self.next_kind(bank, req), l)
+    }
+
+    /// The command `req` needs next on `bank` (its bank) as the bank is now: ACT on a closed
+    /// bank, its column command on a row hit (with auto-precharge under a close-page policy),
+    /// else PRE.
+    #[inline]
+    fn next_kind(&self, bank: &BankState, req: &Request) -> CommandKind {
+        if !bank.is_open() {
             CommandKind::Activate
-        } else if bank.open_row == l.row {
+        } else if bank.open_row == req.loc.row {
             match (req.is_write, self.close_page) {
                 (false, false) => CommandKind::Read,
                 (true, false) => CommandKind::Write,
@@ -456,11 +464,9 @@ impl Controller {
             }
         } else {
             CommandKind::Precharge
-        };
-        self.state.ready_at(kind, l)
+        }
     }
 
-    /// Moves at most one transaction into its command queue; true if anything changed.
     fn schedule_transaction(&mut self) -> bool {
         let mut changed = false;
         if self.write_drain_starts() {
@@ -536,5 +542,20 @@ impl Controller {
             self.trans_blocked = true;
         }
         changed
+    }
+}
+
+/// Where command `kind` for the queue entry at `loc` goes: an ACT opens the entry's row, a PRE
+/// closes the bank's `open_row`, a column command uses the entry's address.
+#[inline]
+fn command_location(kind: CommandKind, loc: Location, open_row: u32) -> Location {
+    match kind {
+        CommandKind::Activate => Location { column: 0, ..loc },
+        CommandKind::Precharge => Location {
+            row: open_row,
+            column: 0,
+            ..loc
+        },
+        _ => loc,
     }
 }

@@ -9,8 +9,7 @@
 //! the same location. The oldest of these whose command is ready is what the full FR-FCFS scan
 //! of the queue picks.
 
-use super::{Chosen, Controller};
-use crate::address::Location;
+use super::{command_location, Chosen, Controller};
 use crate::command::{CommandKind, NUM_KINDS};
 
 /// Candidates of one per-bank queue, oldest first (at most one per command kind).
@@ -90,7 +89,9 @@ impl Controller {
         }
         let choice = self.bank_choice[qi];
         let q = &self.cmd_queues[qi];
-        let l0 = q.first()?.loc;
+        if q.is_empty() {
+            return None;
+        }
         for (&kind, &slot) in choice.kinds[..choice.len].iter().zip(&choice.slots) {
             // Every entry of the queue is in its bank, bank `qi` of the channel.
             let t = self.state.ready_at_bank(kind.index(), qi);
@@ -98,15 +99,8 @@ impl Controller {
                 *next = (*next).min(t);
                 continue;
             }
-            let loc = match kind {
-                CommandKind::Activate => Location { column: 0, ..l0 },
-                CommandKind::Precharge => Location {
-                    row: self.state.bank(qi).open_row,
-                    column: 0,
-                    ..l0
-                },
-                _ => q[slot].loc,
-            };
+            // ACT and PRE candidates are the oldest entry's (slot 0).
+            let loc = command_location(kind, q[slot].loc, self.state.bank(qi).open_row);
             return Some(Chosen {
                 kind,
                 loc,
@@ -206,17 +200,8 @@ impl Controller {
             .iter()
             .position(|&t| t <= now)?;
         let (kind, slot) = (choice.kinds[i], choice.slots[i]);
-        let q = &self.cmd_queues[qi];
-        let l0 = q.first()?.loc;
-        let loc = match kind {
-            CommandKind::Activate => Location { column: 0, ..l0 },
-            CommandKind::Precharge => Location {
-                row: self.state.bank(qi).open_row,
-                column: 0,
-                ..l0
-            },
-            _ => q.get(slot)?.loc,
-        };
+        let entry = self.cmd_queues[qi].get(slot)?.loc;
+        let loc = command_location(kind, entry, self.state.bank(qi).open_row);
         Some(Chosen {
             kind,
             loc,

@@ -2,7 +2,7 @@
 //! the first command queue in round-robin order (FR-FCFS within a queue), with DRAMsim3's
 //! precharge arbitration and write-after-read ordering.
 
-use super::{Chosen, Controller, Request};
+use super::{command_location, Chosen, Controller, Request};
 use crate::address::Location;
 use crate::command::CommandKind;
 
@@ -176,18 +176,7 @@ impl Controller {
             let l = &req.loc;
             let bi = self.state.bank_index(l.rank, l.bankgroup, l.bank);
             let bank = self.state.bank(bi);
-            let kind = if !bank.is_open() {
-                CommandKind::Activate
-            } else if bank.open_row == l.row {
-                match (req.is_write, self.close_page) {
-                    (false, false) => CommandKind::Read,
-                    (true, false) => CommandKind::Write,
-                    (false, true) => CommandKind::ReadPrecharge,
-                    (true, true) => CommandKind::WritePrecharge,
-                }
-            } else {
-                CommandKind::Precharge
-            };
+            let kind = self.next_kind(bank, req);
             if bi != memo_bank {
                 memo_bank = bi;
                 memo_valid = 0;
@@ -218,17 +207,7 @@ impl Controller {
                 }
                 _ => {}
             }
-            let loc = if kind == CommandKind::Precharge {
-                Location {
-                    row: bank.open_row,
-                    column: 0,
-                    ..*l
-                }
-            } else if kind == CommandKind::Activate {
-                Location { column: 0, ..*l }
-            } else {
-                *l
-            };
+            let loc = command_location(kind, *l, bank.open_row);
             return Some(Chosen {
                 kind,
                 loc,
