@@ -1,4 +1,4 @@
-//! Built-in DRAM systems. Numbers come from `../shared/reference/hardware-data.md` section 7
+//! Built-in DRAM systems. Numbers come from `docs/sources.md` section 7
 //! (DRAMSys memspecs, Ramulator/Ramulator2, gem5) and DRAMsim3's DDR4 config; each is cited
 //! where it is set. All presets describe ONE channel of 32 bits (two x16 devices side by side,
 //! LPDDR packages are organised as x16 channels, and a 32-bit controller channel with BL16 moves
@@ -42,7 +42,7 @@ fn controller() -> ControllerConfig {
 }
 
 fn lpddr4_3200() -> DramSpec {
-    // hardware-data.md 7.2: DRAMSys configs/memspec/JEDEC_8Gb_LPDDR4-3200_16bit.json:
+    // sources §7.2: DRAMSys configs/memspec/JEDEC_8Gb_LPDDR4-3200_16bit.json:
     // BL16, 8 banks, 65,536 rows, 1,024 columns, x16, 1600 MHz clock.
     DramSpec {
         name: "lpddr4-3200".to_string(),
@@ -106,7 +106,7 @@ fn lpddr4_3200() -> DramSpec {
 }
 
 fn lpddr4x_4266() -> DramSpec {
-    // hardware-data.md 7.2: DRAMSys configs/memspec/JEDEC_1Gbx16_LPDDR4-4266.json:
+    // sources §7.2: DRAMSys configs/memspec/JEDEC_1Gbx16_LPDDR4-4266.json:
     // tCK 0.469 ns, BL16, 8 banks, 131,072 rows, 1,024 columns, x16 (a 16 Gb die).
     DramSpec {
         name: "lpddr4x-4266".to_string(),
@@ -172,7 +172,7 @@ fn lpddr4x_4266() -> DramSpec {
 }
 
 fn lpddr5_6400() -> DramSpec {
-    // hardware-data.md 7.3: Ramulator2 src/dram/impl/LPDDR5.cpp, LPDDR5_8Gb_x16: 4 bank groups
+    // sources §7.3: Ramulator2 src/dram/impl/LPDDR5.cpp, LPDDR5_8Gb_x16: 4 bank groups
     // × 4 banks × 32,768 rows × 1,024 columns. Data at 6400 MT/s on WCK = 4 × CK, so the
     // command clock is 800 MHz (tCK 1.25 ns, the clock the preset's cycle counts fit) and a
     // BL16 burst takes 2 CK (gem5 LPDDR5_6400 *_BL16: tBURST 2.5 ns).

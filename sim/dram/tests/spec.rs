@@ -46,7 +46,7 @@ fn peak_bandwidth_follows_rate_times_width() {
 
 #[test]
 fn energy_per_bit_estimates_are_in_the_published_range() {
-    // hardware-data.md 7.5: LPDDR4/4X 6–8 pJ/bit (≈ 5.5–8.5 from DRAMSys currents); LPDDR5 5.
+    // sources §7.5: LPDDR4/4X 6–8 pJ/bit (≈ 5.5–8.5 from DRAMSys currents); LPDDR5 5.
     let lp4 = presets::get("lpddr4-3200")
         .unwrap()
         .idd_energy_pj_per_bit_estimate();
