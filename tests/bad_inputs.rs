@@ -89,14 +89,14 @@ fn trace() -> Vec<u8> {
 
 fn spec(space: &str) -> Vec<u8> {
     format!(
-        "models = [\"smollm2-135m\"]\nobjectives = [\"decode_s_per_token\", \"energy_j_per_token\"]\n\
+        "models = [\"smollm2-135m\"]\nobjectives = [\"decode_s_per_token\", \"decode_j_per_token\"]\n\
          [workload]\nprompt = 8\ngenerate = 2\n[space]\n{space}\n"
     )
     .into_bytes()
 }
 
 fn csv() -> Vec<u8> {
-    b"point_id,model,decode_s_per_token,energy_j_per_token\n0,m,0.001,0.002\n1,m,0.002,0.001\n"
+    b"point_id,model,decode_s_per_token,decode_j_per_token\n0,m,0.001,0.002\n1,m,0.002,0.001\n"
         .to_vec()
 }
 

@@ -66,13 +66,13 @@ fn agree_on(preset: &str) {
             a.dram_read_bytes_requested, c.dram_read_bytes_requested,
             "{name} on {preset}: DRAM bytes"
         );
-        let tok = gap(a.tokens_per_s, c.tokens_per_s);
+        let tok = gap(a.decode_tokens_per_s.unwrap(), c.decode_tokens_per_s.unwrap());
         let ttft = gap(a.ttft_s, c.ttft_s);
         let line = format!(
             "{name} on {preset}: tokens/s analytic {:.1} cycle {:.1} ({:+.1}%), \
              TTFT analytic {:.3e} cycle {:.3e} ({:+.1}%)",
-            a.tokens_per_s,
-            c.tokens_per_s,
+            a.decode_tokens_per_s.unwrap(),
+            c.decode_tokens_per_s.unwrap(),
             tok * 100.0,
             a.ttft_s,
             c.ttft_s,
@@ -127,13 +127,13 @@ fn every_mapping_agrees_and_sequential_is_never_faster() {
             for mapping in ["double-buffered", "balanced-pipeline", "resident"] {
                 let r = run(&card, &cfg, mapping, f);
                 assert!(
-                    seq.tokens_per_s <= r.tokens_per_s && seq.ttft_s >= r.ttft_s,
+                    seq.decode_tokens_per_s.unwrap() <= r.decode_tokens_per_s.unwrap() && seq.ttft_s >= r.ttft_s,
                     "{preset} {}: sequential {:.1} tok/s, {:.3e} s TTFT beats {mapping} \
                      {:.1} tok/s, {:.3e} s",
                     f.name(),
-                    seq.tokens_per_s,
+                    seq.decode_tokens_per_s.unwrap(),
                     seq.ttft_s,
-                    r.tokens_per_s,
+                    r.decode_tokens_per_s.unwrap(),
                     r.ttft_s
                 );
             }
@@ -146,12 +146,12 @@ fn every_mapping_agrees_and_sequential_is_never_faster() {
         ] {
             let a = run(&card, &cfg, mapping, RunFidelity::Analytic);
             let c = run(&card, &cfg, mapping, RunFidelity::Cycle);
-            let tok = gap(a.tokens_per_s, c.tokens_per_s);
+            let tok = gap(a.decode_tokens_per_s.unwrap(), c.decode_tokens_per_s.unwrap());
             assert!(
                 tok.abs() <= TOKENS_PER_S_TOLERANCE,
                 "{preset} {mapping}: analytic {:.1} vs cycle {:.1} tok/s",
-                a.tokens_per_s,
-                c.tokens_per_s
+                a.decode_tokens_per_s.unwrap(),
+                c.decode_tokens_per_s.unwrap()
             );
         }
     }
@@ -200,11 +200,11 @@ fn resident_is_never_slower_than_streaming_when_the_model_fits() {
         for mapping in ["balanced-pipeline", "double-buffered", "sequential"] {
             let s = run(&card, &cfg, mapping, f);
             assert!(
-                resident.tokens_per_s >= s.tokens_per_s,
+                resident.decode_tokens_per_s.unwrap() >= s.decode_tokens_per_s.unwrap(),
                 "{}: resident {:.1} tok/s < {mapping} {:.1} tok/s",
                 f.name(),
-                resident.tokens_per_s,
-                s.tokens_per_s
+                resident.decode_tokens_per_s.unwrap(),
+                s.decode_tokens_per_s.unwrap()
             );
         }
     }

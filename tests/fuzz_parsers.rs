@@ -76,7 +76,7 @@ fn sweep_specs() -> Vec<Vec<u8>> {
     let random = br#"base = "cim-small-65nm"
 models = ["smollm2-135m", "qwen3-0.6b"]
 constraints = ["area_mm2 <= 60", "power_w < 8"]
-objectives = ["decode_s_per_token", "energy_j_per_token", "area_mm2"]
+objectives = ["decode_s_per_token", "decode_j_per_token", "area_mm2"]
 [workload]
 prompt = 16
 generate = 4
@@ -98,7 +98,7 @@ screen_margin = 0.1
 }
 
 fn results_csv() -> Vec<Vec<u8>> {
-    let csv = "point_id,model,chip.tiles,decode_s_per_token,energy_j_per_token,tokens_per_s,feasible,error\n\
+    let csv = "point_id,model,chip.tiles,decode_s_per_token,decode_j_per_token,decode_tokens_per_s,feasible,error\n\
                0,smollm2-135m,4,0.0021,0.0009,476.1,true,\n\
                1,smollm2-135m,8,0.0013,0.0011,769.2,true,\n\
                2,qwen3-0.6b,4,0.0101,0.0042,99.0,false,\n\
@@ -282,7 +282,7 @@ proptest! {
     #[test]
     fn plot_csv(bytes in input(results_csv())) {
         let (_dir, path) = write_temp(&bytes, "fuzz-results.csv");
-        match reports::plot::read_plot_points(&path, "decode_s_per_token", "energy_j_per_token", None) {
+        match reports::plot::read_plot_points(&path, "decode_s_per_token", "decode_j_per_token", None) {
             Ok(points) => {
                 prop_assert!(!points.is_empty());
                 let xs: Vec<f64> = points.iter().map(|p| p.x).filter(|x| x.is_finite()).collect();

@@ -143,17 +143,18 @@ fn check_run(
                 batch: opts.batch,
             };
             prop_assert_eq!(r.macs, workloads::workload_macs(card, &w));
-            for (name, v) in [
-                ("ttft_s", r.ttft_s),
-                ("decode_s_per_token", r.decode_s_per_token),
-                ("tokens_per_s", r.tokens_per_s),
-                ("energy_j", r.energy_j),
-                ("tokens_per_j", r.tokens_per_j),
-                ("area_mm2", r.area_mm2),
-                ("simulated_s", r.simulated_s),
-            ] {
-                prop_assert!(v.is_finite() && v >= 0.0, "{} = {}", name, v);
+            for (name, v) in r.flat_fields() {
+                if let Ok(x) = v.parse::<f64>() {
+                    prop_assert!(x.is_finite() && x >= 0.0, "{} = {}", name, v);
+                }
             }
+            // Energy over time is the reported power, for every run.
+            prop_assert!(
+                (r.power_w * r.simulated_s - r.energy_j).abs() <= 1e-9 * r.energy_j.max(1e-30),
+                "power {} x time {} != energy {}", r.power_w, r.simulated_s, r.energy_j
+            );
+            // No decode step, no decode metrics.
+            prop_assert_eq!(r.decode_tokens_per_s.is_some(), opts.generate_tokens > 1);
             for (k, v) in r.energy_breakdown_j.iter().chain(&r.time_breakdown_s) {
                 prop_assert!(v.is_finite() && *v >= 0.0, "{} = {}", k, v);
             }

@@ -122,21 +122,26 @@ fn check_laws(c: &Case, cfg: &HardwareConfig, r: &RunRecord) {
     assert!(r.dram_read_bytes >= r.dram_read_bytes_requested);
     assert!(r.dram_write_bytes >= r.dram_write_bytes_requested);
 
-    // Everything finite and non-negative.
-    for (k, v) in [
-        ("ttft_s", r.ttft_s),
-        ("decode_s_per_token", r.decode_s_per_token),
-        ("tokens_per_s", r.tokens_per_s),
-        ("energy_j", r.energy_j),
-        ("tokens_per_j", r.tokens_per_j),
-        ("area_mm2", r.area_mm2),
-    ] {
-        assert!(v.is_finite() && v >= 0.0, "{k} = {v}");
+    // Everything finite and non-negative: every numeric field of the record.
+    for (k, v) in r.flat_fields() {
+        if let Ok(x) = v.parse::<f64>() {
+            assert!(x.is_finite() && x >= 0.0, "{k} = {v}");
+        }
     }
-    for (k, v) in r.energy_breakdown_j.iter().chain(r.time_breakdown_s.iter()) {
-        assert!(v.is_finite() && *v >= 0.0, "{k} = {v}");
-    }
-    assert!(r.ttft_s > 0.0 && r.decode_s_per_token > 0.0);
+    // The metric set is consistent: power is energy over time, phases add up, the chip is a
+    // part of the system, per-token figures are the totals over the tokens.
+    let rel = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1e-30);
+    assert!(rel(r.power_w * r.simulated_s, r.energy_j), "power x time != energy");
+    assert!(rel(r.chip_power_w * r.simulated_s, r.chip_energy_j));
+    assert!(rel(r.prefill_energy_j + r.decode_energy_j, r.energy_j));
+    assert!(r.chip_energy_j <= r.energy_j * (1.0 + 1e-12));
+    let tokens = (c.generate * c.batch) as f64;
+    assert!(rel(r.e2e_j_per_token * tokens, r.energy_j));
+    assert!(rel(r.e2e_tokens_per_s * r.simulated_s, tokens));
+    let decode_tokens = ((c.generate - 1) * c.batch) as f64;
+    assert!(rel(r.decode_j_per_token.unwrap() * decode_tokens, r.decode_energy_j));
+    assert!(rel(r.decode_tokens_per_j.unwrap() * r.decode_j_per_token.unwrap(), 1.0));
+    assert!(r.ttft_s > 0.0 && r.decode_s_per_token.unwrap() > 0.0);
 
     // Decode throughput bounds: DRAM bandwidth over the bytes of a step, and the peak MAC rate
     // over the MACs of a step. Steps differ only in KV length, so the bound uses the mean step.
@@ -146,9 +151,9 @@ fn check_laws(c: &Case, cfg: &HardwareConfig, r: &RunRecord) {
     let bw_bytes_per_s = r.dram_peak_bandwidth_gbps * 1e9;
     let bw_bound = b * bw_bytes_per_s / decode_bytes_per_step;
     assert!(
-        r.tokens_per_s <= bw_bound * (1.0 + 1e-9),
+        r.decode_tokens_per_s.unwrap() <= bw_bound * (1.0 + 1e-9),
         "tokens/s {} above the bandwidth bound {}",
-        r.tokens_per_s,
+        r.decode_tokens_per_s.unwrap(),
         bw_bound
     );
     let decode_macs: u64 = workloads::decode_kv_lens(&w)
@@ -156,9 +161,9 @@ fn check_laws(c: &Case, cfg: &HardwareConfig, r: &RunRecord) {
         .sum();
     let compute_bound = b * r.peak_macs_per_s / (decode_macs as f64 / steps);
     assert!(
-        r.tokens_per_s <= compute_bound * (1.0 + 1e-9),
+        r.decode_tokens_per_s.unwrap() <= compute_bound * (1.0 + 1e-9),
         "tokens/s {} above the compute bound {}",
-        r.tokens_per_s,
+        r.decode_tokens_per_s.unwrap(),
         compute_bound
     );
 

@@ -28,7 +28,7 @@ fn svg_text(path: &Path) -> String {
 /// A sweep-like CSV: two models, latency/energy trade-off, one failed row (empty cells).
 fn write_results(path: &Path) {
     let mut s =
-        String::from("point,model,mapping,decode_s_per_token,energy_j_per_token,tokens_per_s\n");
+        String::from("point,model,mapping,decode_s_per_token,decode_j_per_token,decode_tokens_per_s\n");
     for i in 0..30u32 {
         let model = if i % 2 == 0 {
             "qwen3-0.6b"
@@ -71,7 +71,7 @@ fn pareto_writes_png_and_svg_and_reports_fronts() {
         .arg(&csv)
         .args([
             "--x",
-            "tokens_per_s",
+            "decode_tokens_per_s",
             "--by",
             "mapping",
             "--title",
@@ -86,7 +86,7 @@ fn pareto_writes_png_and_svg_and_reports_fronts() {
     for t in [
         "My sweep",
         "Decode throughput (tokens/s)",
-        "Energy (mJ/token)",
+        "Decode energy (mJ/token)",
         "knee",
     ] {
         assert!(svg.contains(t), "SVG lacks `{t}`");
@@ -118,11 +118,11 @@ fn pareto_bad_inputs_exit_2_and_write_nothing() {
 
     std::fs::write(&csv, "").unwrap();
     run(&csv, &[], &out, "r.csv");
-    std::fs::write(&csv, "model,decode_s_per_token,energy_j_per_token\n").unwrap();
+    std::fs::write(&csv, "model,decode_s_per_token,decode_j_per_token\n").unwrap();
     run(&csv, &[], &out, "no data rows");
     std::fs::write(
         &csv,
-        "model,decode_s_per_token,energy_j_per_token\nm,0.1,0.2\nm,fast,0.3\n",
+        "model,decode_s_per_token,decode_j_per_token\nm,0.1,0.2\nm,fast,0.3\n",
     )
     .unwrap();
     run(
@@ -133,7 +133,7 @@ fn pareto_bad_inputs_exit_2_and_write_nothing() {
     );
     std::fs::write(
         &csv,
-        "model,decode_s_per_token,energy_j_per_token\nm,NaN,0.2\n",
+        "model,decode_s_per_token,decode_j_per_token\nm,NaN,0.2\n",
     )
     .unwrap();
     run(&csv, &[], &out, "no feasible row has finite");

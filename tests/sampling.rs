@@ -44,8 +44,8 @@ fn assert_agree(model: &str, config: &str, prompt: u64, generate: u64) {
         ("ttft_s", fast.ttft_s, exact.ttft_s),
         (
             "decode_s_per_token",
-            fast.decode_s_per_token,
-            exact.decode_s_per_token,
+            fast.decode_s_per_token.unwrap(),
+            exact.decode_s_per_token.unwrap(),
         ),
         ("energy_j", fast.energy_j, exact.energy_j),
     ] {

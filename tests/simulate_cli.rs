@@ -44,11 +44,25 @@ fn json_has_every_documented_key_with_sane_values() {
         "fidelity",
         "mapping",
         "ttft_s",
+        "decode_steps",
         "decode_s_per_token",
-        "tokens_per_s",
+        "decode_tokens_per_s",
+        "decode_j_per_token",
+        "decode_tokens_per_j",
+        "decode_chip_j_per_token",
+        "decode_chip_tokens_per_j",
+        "prefill_tokens_per_s",
+        "prefill_j_per_token",
+        "e2e_tokens_per_s",
+        "e2e_j_per_token",
+        "e2e_tokens_per_j",
         "energy_j",
-        "energy_j_per_token",
-        "tokens_per_j",
+        "chip_energy_j",
+        "prefill_energy_j",
+        "decode_energy_j",
+        "power_w",
+        "chip_power_w",
+        "prefill_bound",
         "macs",
         "dram_read_bytes",
         "dram_write_bytes",
@@ -72,13 +86,19 @@ fn json_has_every_documented_key_with_sane_values() {
     assert_eq!(v["fidelity"], "cycle");
     assert_eq!(v["mapping"], "balanced-pipeline");
     assert_eq!(v["generated_tokens"], 3);
-    // Conventions: tokens_per_s = (G-1) x B / decode time; tokens_per_j = G x B / energy.
-    let decode_s = v["decode_s_per_token"].as_f64().unwrap() * 2.0;
-    let tps = v["tokens_per_s"].as_f64().unwrap();
+    // Conventions: decode_tokens_per_s = (G-1) x B / decode time; decode_j_per_token = decode
+    // energy / ((G-1) x B); e2e_tokens_per_j = G x B / energy.
+    let f = |k: &str| v[k].as_f64().unwrap();
+    let decode_s = f("decode_s_per_token") * 2.0;
+    let tps = f("decode_tokens_per_s");
     assert!((tps - 2.0 / decode_s).abs() / tps < 1e-9);
-    let tpj = v["tokens_per_j"].as_f64().unwrap();
-    assert!((tpj - 3.0 / v["energy_j"].as_f64().unwrap()).abs() / tpj < 1e-9);
-    assert!((v["energy_j_per_token"].as_f64().unwrap() * tpj - 1.0).abs() < 1e-9);
+    assert!((f("decode_j_per_token") * 2.0 - f("decode_energy_j")).abs() < 1e-9 * f("energy_j"));
+    let tpj = f("e2e_tokens_per_j");
+    assert!((tpj - 3.0 / f("energy_j")).abs() / tpj < 1e-9);
+    assert!((f("e2e_j_per_token") * tpj - 1.0).abs() < 1e-9);
+    // Energy over simulated time is the average power; the chip is part of the system.
+    assert!((f("power_w") * f("simulated_s") - f("energy_j")).abs() < 1e-9 * f("energy_j"));
+    assert!(f("chip_energy_j") < f("energy_j"));
     // The breakdown sums to the total energy.
     let sum: f64 = v["energy_breakdown_j"]
         .as_object()
@@ -311,4 +331,32 @@ fn analytic_text_says_how_many_decode_steps_were_evaluated() {
     let exact = cimsim().args(args).arg("--exact").assert().success();
     let text = String::from_utf8_lossy(&exact.get_output().stdout).to_string();
     assert!(!text.contains("sampling: "), "{text}");
+}
+
+#[test]
+fn a_run_without_decode_steps_has_no_decode_metrics() {
+    let out = Command::cargo_bin("cimsim")
+        .unwrap()
+        .args(["simulate", "--model", "smollm2-135m", "--prompt", "8", "--generate", "1"])
+        .args(["--fidelity", "analytic", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in reports::metrics::METRICS.iter().filter(|m| m.decode_only) {
+        assert!(v.get(key.key).is_none(), "{} present without decode", key.key);
+    }
+    assert!(v.get("bound").is_none());
+    assert_eq!(v["decode_steps"], 0);
+    assert!(v["ttft_s"].as_f64().unwrap() > 0.0);
+    assert!(v["e2e_tokens_per_j"].as_f64().unwrap() > 0.0);
+    // The plain table says so instead of printing 0.0 tokens/s.
+    let out = Command::cargo_bin("cimsim")
+        .unwrap()
+        .args(["simulate", "--model", "smollm2-135m", "--prompt", "8", "--generate", "1"])
+        .args(["--fidelity", "analytic"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("decode throughput      - (no decode step)"), "{text}");
 }

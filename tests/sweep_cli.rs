@@ -133,7 +133,7 @@ fn rows_have_the_documented_columns_and_a_front() {
     );
     for col in [
         "decode_s_per_token",
-        "energy_j_per_token",
+        "decode_j_per_token",
         "area_mm2",
         "energy_breakdown_j.dram",
         "power_w",
@@ -444,7 +444,7 @@ fn eligible_objectives(text: &str) -> Vec<(u64, f64, f64)> {
     let (id, lat, en, feasible, error) = (
         col("point_id"),
         col("decode_s_per_token"),
-        col("energy_j_per_token"),
+        col("decode_j_per_token"),
         col("feasible"),
         col("error"),
     );

@@ -82,22 +82,29 @@ impl Exporter for MarkdownExporter {
     fn write(&self, records: &[RunRecord], out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
-            "| model | config | mapping | tokens/s | tokens/J | TTFT (ms) | decode (ms/token) | energy/token (mJ) | bound |"
+            "| model | config | mapping | decode tokens/s | decode tokens/J | TTFT (ms) | decode (ms/token) | decode mJ/token | end-to-end tokens/J | power (W) | bound |"
         )?;
-        writeln!(out, "|---|---|---|---:|---:|---:|---:|---:|---|")?;
+        writeln!(out, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|")?;
+        // A run without decode steps has no decode figures: shown as `-`.
+        let opt = |v: Option<f64>, scale: f64, digits: usize| match v {
+            Some(v) => format!("{:.*}", digits, v * scale),
+            None => "-".to_string(),
+        };
         for r in records {
             writeln!(
                 out,
-                "| {} | {} | {} | {:.1} | {:.2} | {:.2} | {:.3} | {:.3} | {} |",
+                "| {} | {} | {} | {} | {} | {:.2} | {} | {} | {:.2} | {:.2} | {} |",
                 r.model,
                 r.config,
                 r.mapping,
-                r.tokens_per_s,
-                r.tokens_per_j,
+                opt(r.decode_tokens_per_s, 1.0, 1),
+                opt(r.decode_tokens_per_j, 1.0, 2),
                 r.ttft_s * 1e3,
-                r.decode_s_per_token * 1e3,
-                r.energy_j_per_token * 1e3,
-                r.bound
+                opt(r.decode_s_per_token, 1e3, 3),
+                opt(r.decode_j_per_token, 1e3, 3),
+                r.e2e_tokens_per_j,
+                r.power_w,
+                r.bound.as_deref().unwrap_or("-")
             )?;
         }
         Ok(())

@@ -4,6 +4,7 @@
 //! [`TraceEvent`]s, and this crate only formats them.
 
 pub mod export;
+pub mod metrics;
 pub mod pareto;
 pub mod plot;
 pub mod record;

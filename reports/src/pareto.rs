@@ -38,17 +38,11 @@ impl Direction {
     }
 }
 
-/// The direction of a `RunRecord` metric by its name: throughput and efficiency metrics
-/// (`tokens_per_s`, `tokens_per_j`, `macro_utilization`, `peak_*`, `*_per_s` rates other than
-/// time) are maximised; everything else (times, energies, area, bytes) is minimised.
+/// The direction of a `RunRecord` metric: the metric table's for headline metrics
+/// ([`crate::metrics::METRICS`]), else by name (rates and shares are maximised; times,
+/// energies, area and bytes minimised; see [`crate::metrics::larger_is_better`]).
 pub fn metric_direction(key: &str) -> Direction {
-    // A flattened breakdown key (`energy_breakdown_j.dram`) carries its unit in the prefix.
-    let key = key.split('.').next().unwrap_or(key);
-    let larger_is_better = key.starts_with("tokens_per_")
-        || key.ends_with("_utilization")
-        || key.starts_with("peak_")
-        || key.ends_with("_gbps");
-    if larger_is_better {
+    if crate::metrics::larger_is_better(key) {
         Direction::Maximize
     } else {
         Direction::Minimize
@@ -508,8 +502,8 @@ mod tests {
 
     #[test]
     fn metric_directions() {
-        assert_eq!(metric_direction("tokens_per_s"), Max);
-        assert_eq!(metric_direction("tokens_per_j"), Max);
+        assert_eq!(metric_direction("decode_tokens_per_s"), Max);
+        assert_eq!(metric_direction("e2e_tokens_per_j"), Max);
         assert_eq!(metric_direction("decode_s_per_token"), Min);
         assert_eq!(metric_direction("energy_j_per_token"), Min);
         assert_eq!(metric_direction("area_mm2"), Min);

@@ -4,8 +4,11 @@
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// One simulated run. Field order is the output order; names carry units.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One simulated run. Field order is the output order; names carry units. The headline
+/// metrics (what each covers, which way is better) are defined in [`crate::metrics::METRICS`];
+/// the `decode_*` ones are `None` (absent from JSON, empty in CSV) when the run has no decode
+/// step.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct RunRecord {
     pub model: String,
     pub config: String,
@@ -16,19 +19,39 @@ pub struct RunRecord {
     pub prompt_tokens: u64,
     pub generated_tokens: u64,
     pub batch: u64,
+    /// G - 1: the first generated token comes out of the prefill.
+    pub decode_steps: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decode_s_per_token: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decode_tokens_per_s: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decode_j_per_token: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decode_tokens_per_j: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decode_chip_j_per_token: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decode_chip_tokens_per_j: Option<f64>,
     /// Time to first token: the prefill phase, which also emits the first token.
     pub ttft_s: f64,
-    /// Mean time of one decode step (G-1 steps).
-    pub decode_s_per_token: f64,
-    /// (G-1) x B / decode time.
-    pub tokens_per_s: f64,
+    pub prefill_tokens_per_s: f64,
+    pub prefill_j_per_token: f64,
+    pub e2e_tokens_per_s: f64,
+    pub e2e_j_per_token: f64,
+    pub e2e_tokens_per_j: f64,
     /// Prefill + decode time.
     pub simulated_s: f64,
+    /// System energy of the whole run (chip + DRAM).
     pub energy_j: f64,
-    /// energy_j / (G x B).
-    pub energy_j_per_token: f64,
-    /// G x B / energy_j.
-    pub tokens_per_j: f64,
+    /// Energy of the accelerator die alone (every breakdown component not starting with `dram`).
+    pub chip_energy_j: f64,
+    pub prefill_energy_j: f64,
+    pub decode_energy_j: f64,
+    /// energy_j / simulated_s.
+    pub power_w: f64,
+    /// chip_energy_j / simulated_s.
+    pub chip_power_w: f64,
     pub macs: u64,
     /// Bytes read from DRAM as the DRAM model moved them (whole bursts).
     pub dram_read_bytes: u64,
@@ -49,8 +72,11 @@ pub struct RunRecord {
     /// MACs done on the macros / (the macros' peak MAC rate x simulated time).
     pub macro_utilization: f64,
     pub area_mm2: f64,
-    /// What limits decode: `dram`, `compute`, `write` or `vector`.
-    pub bound: String,
+    /// What limits decode: `dram`, `compute`, `write`, `vector`, ...; absent without decode.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bound: Option<String>,
+    /// What limits the prefill.
+    pub prefill_bound: String,
     pub energy_breakdown_j: BTreeMap<String, f64>,
     pub time_breakdown_s: BTreeMap<String, f64>,
 }
@@ -98,13 +124,26 @@ pub(crate) fn sample() -> RunRecord {
         prompt_tokens: 4,
         generated_tokens: 3,
         batch: 1,
+        decode_steps: 2,
+        decode_s_per_token: Some(2e-4),
+        decode_tokens_per_s: Some(5000.0),
+        decode_j_per_token: Some(0.1),
+        decode_tokens_per_j: Some(10.0),
+        decode_chip_j_per_token: Some(0.02),
+        decode_chip_tokens_per_j: Some(50.0),
         ttft_s: 1e-3,
-        decode_s_per_token: 2e-4,
-        tokens_per_s: 5000.0,
+        prefill_tokens_per_s: 4000.0,
+        prefill_j_per_token: 0.075,
+        e2e_tokens_per_s: 3.0 / 1.4e-3,
+        e2e_j_per_token: 0.5 / 3.0,
+        e2e_tokens_per_j: 6.0,
         simulated_s: 1.4e-3,
         energy_j: 0.5,
-        energy_j_per_token: 0.5 / 3.0,
-        tokens_per_j: 6.0,
+        chip_energy_j: 0.1,
+        prefill_energy_j: 0.3,
+        decode_energy_j: 0.2,
+        power_w: 0.5 / 1.4e-3,
+        chip_power_w: 0.1 / 1.4e-3,
         macs: 1000,
         dram_read_bytes: 640,
         dram_write_bytes: 64,
@@ -118,7 +157,8 @@ pub(crate) fn sample() -> RunRecord {
         peak_macs_per_s: 1e12,
         macro_utilization: 0.25,
         area_mm2: 50.0,
-        bound: "dram".into(),
+        bound: Some("dram".into()),
+        prefill_bound: "compute".into(),
         energy_breakdown_j: [
             ("dram".to_string(), 0.4),
             ("macro_compute".to_string(), 0.1),
@@ -142,5 +182,27 @@ mod tests {
         assert!(keys.contains(&"time_breakdown_s.dram"));
         let pos = |k: &str| keys.iter().position(|x| *x == k);
         assert!(pos("ttft_s") < pos("energy_j"));
+    }
+
+    #[test]
+    fn every_headline_metric_is_a_record_field_and_decode_ones_vanish_without_decode() {
+        let keys: Vec<String> = sample().flat_fields().into_iter().map(|(k, _)| k).collect();
+        for m in crate::metrics::METRICS {
+            assert!(keys.iter().any(|k| k == m.key), "{} is not a record field", m.key);
+        }
+        let mut none = sample();
+        none.decode_steps = 0;
+        none.decode_s_per_token = None;
+        none.decode_tokens_per_s = None;
+        none.decode_j_per_token = None;
+        none.decode_tokens_per_j = None;
+        none.decode_chip_j_per_token = None;
+        none.decode_chip_tokens_per_j = None;
+        none.bound = None;
+        let keys: Vec<String> = none.flat_fields().into_iter().map(|(k, _)| k).collect();
+        for m in crate::metrics::METRICS.iter().filter(|m| m.decode_only) {
+            assert!(!keys.iter().any(|k| k == m.key), "{} present without decode", m.key);
+        }
+        assert!(!keys.iter().any(|k| k == "bound"));
     }
 }

@@ -108,9 +108,9 @@ fn pareto_chart_renders_png_and_svg() {
     check_svg(
         &dir.join("pareto.svg"),
         &[
-            "Pareto front: Energy vs Decode latency",
+            "Pareto front: Decode energy vs Decode latency",
             "Decode latency (ms/token)",
-            "Energy (mJ/token)",
+            "Decode energy (mJ/token)",
             "qwen3-0.6b (front",
             "knee",
             "infeasible (1)",
@@ -130,7 +130,7 @@ fn pareto_chart_from_csv_with_maximised_axis() {
     let dir = out_dir("pareto_csv");
     let csv = dir.join("results.csv");
     let mut text = String::from(
-        "point,model,mapping,tokens_per_s,energy_j_per_token,area_mm2,feasible,error\n",
+        "point,model,mapping,decode_tokens_per_s,decode_j_per_token,area_mm2,feasible,error\n",
     );
     for i in 0..40 {
         let t = 50.0 + 10.0 * f64::from(i);
@@ -146,8 +146,8 @@ fn pareto_chart_from_csv_with_maximised_axis() {
     text += "41,m,sequential,9000,1e-9,3,false,\n"; // best of all, but infeasible
     std::fs::write(&csv, text).unwrap();
     let opts = ParetoChartOptions {
-        x: "tokens_per_s".into(),
-        y: "energy_j_per_token".into(),
+        x: "decode_tokens_per_s".into(),
+        y: "decode_j_per_token".into(),
         by: Some("mapping".into()),
         title: Some("Throughput against energy".into()),
     };
@@ -181,7 +181,7 @@ fn pareto_chart_input_errors_name_the_problem() {
     let csv = dir.join("bad.csv");
     std::fs::write(
         &csv,
-        "model,decode_s_per_token,energy_j_per_token\nm,1e-3,abc\n",
+        "model,decode_s_per_token,decode_j_per_token\nm,1e-3,abc\n",
     )
     .unwrap();
     let e = pareto_chart(&csv, &opts, &out).unwrap_err();
@@ -191,11 +191,11 @@ fn pareto_chart_input_errors_name_the_problem() {
     std::fs::write(&csv, "model,decode_s_per_token\nm,1e-3\n").unwrap();
     let e = pareto_chart(&csv, &opts, &out).unwrap_err();
     assert!(
-        e.to_string().contains("no column `energy_j_per_token`"),
+        e.to_string().contains("no column `decode_j_per_token`"),
         "{e}"
     );
 
-    std::fs::write(&csv, "model,decode_s_per_token,energy_j_per_token\n").unwrap();
+    std::fs::write(&csv, "model,decode_s_per_token,decode_j_per_token\n").unwrap();
     assert!(matches!(
         pareto_chart(&csv, &opts, &out),
         Err(PlotError::EmptyCsv { .. })
@@ -208,7 +208,7 @@ fn pareto_chart_input_errors_name_the_problem() {
 
     std::fs::write(
         &csv,
-        "model,decode_s_per_token,energy_j_per_token\nm,1e-3,1\n",
+        "model,decode_s_per_token,decode_j_per_token\nm,1e-3,1\n",
     )
     .unwrap();
     let e = pareto_chart(&csv, &opts, &dir.join("x.pdf")).unwrap_err();

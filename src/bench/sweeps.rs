@@ -46,7 +46,7 @@ pub fn spec_text(points: u64) -> Result<String, String> {
          base = \"edgecim-65nm\"\n\
          models = [\"{SWEEP_MODEL}\"]\n\
          constraints = [\"area_mm2 <= 60\"]\n\
-         objectives = [\"decode_s_per_token\", \"energy_j_per_token\"]\n\n\
+         objectives = [\"decode_s_per_token\", \"decode_j_per_token\"]\n\n\
          [workload]\nprompt = 128\ngenerate = 128\n\n[space]\n"
     );
     for (key, values) in PARAMS.iter().take(k) {

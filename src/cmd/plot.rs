@@ -39,7 +39,7 @@ pub struct ParetoArgs {
     #[arg(long, default_value = "decode_s_per_token")]
     pub x: String,
     /// Column for the y axis.
-    #[arg(long, default_value = "energy_j_per_token")]
+    #[arg(long, default_value = "decode_j_per_token")]
     pub y: String,
     /// Column whose values make the series, e.g. `model` or `mapping` [default: model when
     /// present, else one series].
@@ -249,7 +249,11 @@ fn run_context(a: ContextArgs) -> anyhow::Result<()> {
         for &p in &prompts {
             let r = run_once(&card, config, &options(&a.run, p, 2))
                 .with_context(|| format!("{} on {config} at prompt {p}", card.name))?;
-            points.push((p + 1, r.decode_s_per_token));
+            // Generate 2: exactly one decode step, so the decode latency exists.
+            let latency = r.decode_s_per_token.ok_or_else(|| {
+                anyhow::anyhow!("{} on {config}: the run has no decode step", card.name)
+            })?;
+            points.push((p + 1, latency));
         }
         series.push(ContextSeries {
             label: config.clone(),

@@ -167,23 +167,51 @@ pub fn render_table(r: &RunRecord) -> String {
         "workload: prompt {} tokens, generate {} tokens, batch {}\n",
         r.prompt_tokens, r.generated_tokens, r.batch
     );
-    let rows: [(&str, String); 14] = [
+    // Decode figures are absent when the run has no decode step (`--generate 1`).
+    let decode = |v: Option<f64>, f: &dyn Fn(f64) -> String| match v {
+        Some(v) => f(v),
+        None => "- (no decode step)".to_string(),
+    };
+    let rows: [(&str, String); 19] = [
         ("time to first token", fmt_s(r.ttft_s)),
         (
+            "prefill throughput",
+            format!("{:.1} tokens/s", r.prefill_tokens_per_s),
+        ),
+        (
             "decode latency",
-            format!("{} / token", fmt_s(r.decode_s_per_token)),
+            decode(r.decode_s_per_token, &|v| format!("{} / token", fmt_s(v))),
         ),
         (
             "decode throughput",
-            format!("{:.1} tokens/s", r.tokens_per_s),
+            decode(r.decode_tokens_per_s, &|v| format!("{v:.1} tokens/s")),
+        ),
+        (
+            "decode energy",
+            decode(r.decode_j_per_token, &|v| {
+                format!("{:.3} mJ / token (chip {:.3})", v * 1e3, r.decode_chip_j_per_token.unwrap_or(0.0) * 1e3)
+            }),
+        ),
+        (
+            "decode efficiency",
+            decode(r.decode_tokens_per_j, &|v| format!("{v:.2} tokens/J")),
+        ),
+        (
+            "end-to-end",
+            format!(
+                "{:.1} tokens/s, {:.2} tokens/J",
+                r.e2e_tokens_per_s, r.e2e_tokens_per_j
+            ),
         ),
         ("simulated time", fmt_s(r.simulated_s)),
-        ("energy", format!("{:.4} J", r.energy_j)),
         (
-            "energy per token",
-            format!("{:.3} mJ", r.energy_j_per_token * 1e3),
+            "energy",
+            format!("{:.4} J (chip {:.4} J)", r.energy_j, r.chip_energy_j),
         ),
-        ("efficiency", format!("{:.2} tokens/J", r.tokens_per_j)),
+        (
+            "average power",
+            format!("{:.3} W (chip {:.3} W)", r.power_w, r.chip_power_w),
+        ),
         ("MACs", format!("{}", r.macs)),
         ("DRAM read", fmt_bytes(r.dram_read_bytes)),
         ("DRAM written", fmt_bytes(r.dram_write_bytes)),
@@ -196,7 +224,12 @@ pub fn render_table(r: &RunRecord) -> String {
             format!("{:.1} %", r.macro_utilization * 100.0),
         ),
         ("area", format!("{:.2} mm²", r.area_mm2)),
-        ("decode bound by", r.bound.clone()),
+        ("prefill bound by", r.prefill_bound.clone()),
+        (
+            "decode bound by",
+            r.bound.clone().unwrap_or_else(|| "- (no decode step)".into()),
+        ),
+        ("decode steps", format!("{}", r.decode_steps)),
     ];
     for (k, v) in rows {
         let _ = writeln!(s, "  {k:<22} {v}");

@@ -51,7 +51,7 @@ fn bad(path: &Path, message: String) -> CsvError {
 }
 
 /// The columns of `results.csv`: `point_id`, `model`, the varied parameters, every record
-/// metric (except those already a column), `power_w`, `feasible`, `error`.
+/// metric (except those already a column), `feasible`, `error`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Layout {
     pub columns: Vec<String>,
@@ -69,7 +69,7 @@ impl Layout {
                 columns.push(k.clone());
             }
         }
-        for extra in ["power_w", "feasible", "error"] {
+        for extra in ["feasible", "error"] {
             columns.push(extra.to_string());
         }
         Layout {

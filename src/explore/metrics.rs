@@ -1,6 +1,6 @@
 //! The metric columns of a sweep: every field of [`reports::RunRecord`] flattened as
-//! `cimsim simulate --json` names it (breakdowns as `energy_breakdown_j.<component>`), plus the
-//! derived `power_w` (energy_j / simulated_s). The column set is fixed, not taken from the first
+//! `cimsim simulate --json` names it (breakdowns as `energy_breakdown_j.<component>`). The
+//! column set is fixed, not taken from the first
 //! finished run, so every shard and every resumed run writes the same header.
 
 use reports::RunRecord;
@@ -29,53 +29,30 @@ pub const TIME_COMPONENTS: &[&str] = &[
     "vector",
 ];
 
-/// Derived: average power over the run.
-pub const POWER_W: &str = "power_w";
-
 /// A record with every field and every breakdown component, to read the flattened key list from.
 fn template() -> RunRecord {
     let breakdown = |names: &[&str]| -> BTreeMap<String, f64> {
         names.iter().map(|n| (n.to_string(), 0.0)).collect()
     };
+    // Every optional metric present, so each has its column.
     RunRecord {
-        model: String::new(),
-        config: String::new(),
-        mapping: String::new(),
-        fidelity: String::new(),
-        weights: String::new(),
-        prompt_tokens: 0,
-        generated_tokens: 0,
-        batch: 0,
-        ttft_s: 0.0,
-        decode_s_per_token: 0.0,
-        tokens_per_s: 0.0,
-        simulated_s: 0.0,
-        energy_j: 0.0,
-        energy_j_per_token: 0.0,
-        tokens_per_j: 0.0,
-        macs: 0,
-        dram_read_bytes: 0,
-        dram_write_bytes: 0,
-        dram_read_bytes_requested: 0,
-        dram_write_bytes_requested: 0,
-        decode_dram_read_bytes: 0,
-        dram_activates: 0,
-        dram_row_hits: 0,
-        dram_refreshes: 0,
-        dram_peak_bandwidth_gbps: 0.0,
-        peak_macs_per_s: 0.0,
-        macro_utilization: 0.0,
-        area_mm2: 0.0,
-        bound: String::new(),
+        decode_s_per_token: Some(0.0),
+        decode_tokens_per_s: Some(0.0),
+        decode_j_per_token: Some(0.0),
+        decode_tokens_per_j: Some(0.0),
+        decode_chip_j_per_token: Some(0.0),
+        decode_chip_tokens_per_j: Some(0.0),
+        bound: Some(String::new()),
         energy_breakdown_j: breakdown(ENERGY_COMPONENTS),
         time_breakdown_s: breakdown(TIME_COMPONENTS),
+        ..RunRecord::default()
     }
 }
 
 struct Keys {
     /// Every flattened record key, in output order.
     all: Vec<String>,
-    /// The numeric ones, plus `power_w`: what constraints and objectives may name.
+    /// The numeric ones: what constraints and objectives may name.
     numeric: Vec<String>,
     /// `all` as a set, to check each run's fields without a scan per field.
     all_set: HashSet<String>,
@@ -89,7 +66,6 @@ fn keys() -> &'static Keys {
             .iter()
             .filter(|(_, v)| v.parse::<f64>().is_ok())
             .map(|(k, _)| k.clone())
-            .chain(std::iter::once(POWER_W.to_string()))
             .collect();
         let all: Vec<String> = fields.into_iter().map(|(k, _)| k).collect();
         Keys {
@@ -114,19 +90,14 @@ pub fn is_metric(name: &str) -> bool {
     metric_names().iter().any(|m| m == name)
 }
 
-/// The record's flattened values as (column, value), with `power_w` added. Errors name a
+/// The record's flattened values as (column, value); a metric the run does not have (decode
+/// figures without decode steps) has no pair, so its cell stays empty. Errors name a
 /// breakdown component that has no column (the fixed lists above must then be extended).
 pub fn record_values(record: &RunRecord) -> Result<Vec<(String, String)>, String> {
-    let mut out = record.flat_fields();
+    let out = record.flat_fields();
     if let Some((k, _)) = out.iter().find(|(k, _)| !keys().all_set.contains(k)) {
         return Err(format!("internal: result field `{k}` has no sweep column"));
     }
-    let power = if record.simulated_s > 0.0 {
-        record.energy_j / record.simulated_s
-    } else {
-        0.0
-    };
-    out.push((POWER_W.to_string(), format_f64(power)));
     Ok(out)
 }
 
@@ -142,7 +113,9 @@ mod tests {
     #[test]
     fn metric_names_are_the_numeric_record_fields_and_power() {
         assert!(is_metric("decode_s_per_token"));
-        assert!(is_metric("energy_j_per_token"));
+        assert!(is_metric("decode_j_per_token"));
+        assert!(is_metric("decode_tokens_per_s"));
+        assert!(!is_metric("energy_j_per_token"));
         assert!(is_metric("area_mm2"));
         assert!(is_metric("power_w"));
         assert!(is_metric("energy_breakdown_j.dram"));

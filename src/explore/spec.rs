@@ -297,7 +297,7 @@ pub fn parse_spec(text: &str, origin: &str, dir: &Path) -> Result<SweepSpec, Spe
     let objectives = match &raw.objectives {
         None => vec![
             "decode_s_per_token".to_string(),
-            "energy_j_per_token".to_string(),
+            "decode_j_per_token".to_string(),
         ],
         Some(list) => {
             if list.get_ref().is_empty() {
@@ -319,8 +319,8 @@ pub fn parse_spec(text: &str, origin: &str, dir: &Path) -> Result<SweepSpec, Spe
                     return Err(err(
                         Some(o.span()),
                         format!(
-                            "`objectives`: unknown metric `{name}`{}; allowed: any numeric column of `cimsim simulate --json`, e.g. decode_s_per_token, energy_j_per_token, tokens_per_s, area_mm2, power_w",
-                            did_you_mean(name, metric_names().iter().map(String::as_str))
+                            "`objectives`: unknown metric `{name}`{}; allowed: any numeric column of `cimsim simulate --json`, e.g. decode_s_per_token, decode_j_per_token, decode_tokens_per_s, e2e_tokens_per_j, area_mm2, power_w",
+                            unknown_metric_hint(name)
                         ),
                     ));
                 }
@@ -600,7 +600,7 @@ fn parse_constraint(s: &str) -> Result<Constraint, String> {
     if !is_metric(metric) {
         return Err(format!(
             "constraint `{s}`: unknown metric `{metric}`{}; allowed: any numeric column of `cimsim simulate --json`, e.g. area_mm2, power_w, decode_s_per_token",
-            did_you_mean(metric, metric_names().iter().map(String::as_str))
+            unknown_metric_hint(metric)
         ));
     }
     let bound: f64 = bound_text
@@ -619,3 +619,13 @@ fn parse_constraint(s: &str) -> Result<Constraint, String> {
 #[cfg(test)]
 #[path = "spec_tests.rs"]
 mod tests;
+
+/// A renamed key's replacement, else the nearest metric name.
+fn unknown_metric_hint(name: &str) -> String {
+    let renamed = reports::metrics::renamed_hint(name);
+    if renamed.is_empty() {
+        did_you_mean(name, metric_names().iter().map(String::as_str))
+    } else {
+        renamed
+    }
+}

@@ -21,7 +21,7 @@ fn a_good_spec_keeps_spec_order_and_defaults() {
     assert_eq!(s.workload.prompt_tokens, 16);
     assert_eq!(s.workload.generate_tokens, 128);
     assert_eq!(s.base, sim::config::DEFAULT_PRESET);
-    assert_eq!(s.objectives, ["decode_s_per_token", "energy_j_per_token"]);
+    assert_eq!(s.objectives, ["decode_s_per_token", "decode_j_per_token"]);
     assert_eq!(s.constraints[1].op, CmpOp::Lt);
     assert!(s.constraints[0].holds(50.0) && !s.constraints[0].holds(50.1));
     assert!((s.constraints[0].violation(75.0) - 0.5).abs() < 1e-12);
@@ -66,7 +66,7 @@ fn bad_specs_name_line_and_key() {
         (
             "objectives = [\"decode_s_per_token\", \"energy_per_token\"]\n",
             2,
-            &["energy_per_token", "did you mean `energy_j_per_token`"],
+            &["energy_per_token", "did you mean `e2e_j_per_token`"],
         ),
         (
             "constraints = [\"area <= 50\"]\n",

@@ -180,25 +180,6 @@ pub fn simulate(
         )));
     }
 
-    let g = workload.generate_tokens as f64;
-    let b = workload.batch as f64;
-    let steps = steps as f64;
-    let energy_j = total.energy_pj.values().sum::<f64>() * 1e-12;
-    let decode_s_per_token = if steps > 0.0 {
-        decode.time_s / steps
-    } else {
-        0.0
-    };
-    let tokens_per_s = if decode.time_s > 0.0 {
-        steps * b / decode.time_s
-    } else {
-        0.0
-    };
-    let tokens_per_j = if energy_j > 0.0 {
-        g * b / energy_j
-    } else {
-        0.0
-    };
     let area = sim::components::chip::area_mm2(&cfg).total_mm2;
     let dram_peak = dram_peak_bandwidth_gbps(&cfg);
     let (macro_peak_macs, peak_macs) = peak_macs_per_s(&cfg);
@@ -212,8 +193,7 @@ pub fn simulate(
     } else {
         0.0
     };
-    // Decode is what a user waits on token by token; with a single generated token, prefill.
-    let bound_source = if steps == 0.0 { &prefill } else { &decode };
+    let metrics = Metrics::of(&workload, steps as u64, &prefill, &decode, &total);
     let record = RunRecord {
         model: card.name.clone(),
         config: config_label.to_string(),
@@ -228,17 +208,26 @@ pub fn simulate(
         prompt_tokens: workload.prompt_tokens,
         generated_tokens: workload.generate_tokens,
         batch: workload.batch,
+        decode_steps: steps as u64,
+        decode_s_per_token: metrics.decode_s_per_token,
+        decode_tokens_per_s: metrics.decode_tokens_per_s,
+        decode_j_per_token: metrics.decode_j_per_token,
+        decode_tokens_per_j: metrics.decode_j_per_token.map(recip),
+        decode_chip_j_per_token: metrics.decode_chip_j_per_token,
+        decode_chip_tokens_per_j: metrics.decode_chip_j_per_token.map(recip),
         ttft_s: prefill.time_s,
-        decode_s_per_token,
-        tokens_per_s,
+        prefill_tokens_per_s: metrics.prefill_tokens_per_s,
+        prefill_j_per_token: metrics.prefill_j_per_token,
+        e2e_tokens_per_s: metrics.e2e_tokens_per_s,
+        e2e_j_per_token: metrics.e2e_j_per_token,
+        e2e_tokens_per_j: recip(metrics.e2e_j_per_token),
         simulated_s: total.time_s,
-        energy_j,
-        energy_j_per_token: if tokens_per_j > 0.0 {
-            1.0 / tokens_per_j
-        } else {
-            0.0
-        },
-        tokens_per_j,
+        energy_j: metrics.energy_j,
+        chip_energy_j: metrics.chip_energy_j,
+        prefill_energy_j: metrics.prefill_energy_j,
+        decode_energy_j: metrics.decode_energy_j,
+        power_w: per_s(metrics.energy_j, total.time_s),
+        chip_power_w: per_s(metrics.chip_energy_j, total.time_s),
         macs: total.macs,
         dram_read_bytes: total.read_bytes,
         dram_write_bytes: total.write_bytes,
@@ -252,7 +241,10 @@ pub fn simulate(
         peak_macs_per_s: peak_macs,
         macro_utilization: utilization,
         area_mm2: area,
-        bound: bound_of(&bound_source.busy_s).to_string(),
+        // Decode is what a user waits on token by token; a run without decode has no decode
+        // bound.
+        bound: (steps > 0).then(|| bound_of(&decode.busy_s).to_string()),
+        prefill_bound: bound_of(&prefill.busy_s).to_string(),
         energy_breakdown_j: total
             .energy_pj
             .iter()
@@ -265,6 +257,80 @@ pub fn simulate(
         trace,
         decode_steps_evaluated: evaluated,
     })
+}
+
+/// The headline metrics of a run (see `reports::metrics`): per phase, system and chip energy.
+struct Metrics {
+    decode_s_per_token: Option<f64>,
+    decode_tokens_per_s: Option<f64>,
+    decode_j_per_token: Option<f64>,
+    decode_chip_j_per_token: Option<f64>,
+    prefill_tokens_per_s: f64,
+    prefill_j_per_token: f64,
+    e2e_tokens_per_s: f64,
+    e2e_j_per_token: f64,
+    energy_j: f64,
+    chip_energy_j: f64,
+    prefill_energy_j: f64,
+    decode_energy_j: f64,
+}
+
+impl Metrics {
+    fn of(
+        w: &Workload,
+        steps: u64,
+        prefill: &PhaseFigures,
+        decode: &PhaseFigures,
+        total: &PhaseFigures,
+    ) -> Metrics {
+        let b = w.batch as f64;
+        let system_j = |p: &PhaseFigures| p.energy_pj.values().sum::<f64>() * 1e-12;
+        let chip_j = |p: &PhaseFigures| {
+            p.energy_pj
+                .iter()
+                .filter(|(k, _)| !reports::metrics::is_off_chip_component(k))
+                .map(|(_, v)| v)
+                .sum::<f64>()
+                * 1e-12
+        };
+        // Tokens the decode steps produce: one per sequence per step.
+        let decode_tokens = steps as f64 * b;
+        let per_decode_token = |x: f64| (steps > 0).then(|| x / decode_tokens);
+        let prompt_tokens = w.prompt_tokens as f64 * b;
+        let generated = w.generate_tokens as f64 * b;
+        Metrics {
+            decode_s_per_token: (steps > 0).then(|| decode.time_s / steps as f64),
+            decode_tokens_per_s: (steps > 0).then(|| per_s(decode_tokens, decode.time_s)),
+            decode_j_per_token: per_decode_token(system_j(decode)),
+            decode_chip_j_per_token: per_decode_token(chip_j(decode)),
+            prefill_tokens_per_s: per_s(prompt_tokens, prefill.time_s),
+            prefill_j_per_token: system_j(prefill) / prompt_tokens,
+            e2e_tokens_per_s: per_s(generated, total.time_s),
+            e2e_j_per_token: system_j(total) / generated,
+            energy_j: system_j(total),
+            chip_energy_j: chip_j(total),
+            prefill_energy_j: system_j(prefill),
+            decode_energy_j: system_j(decode),
+        }
+    }
+}
+
+/// `x / time_s`, 0 for a zero time (nothing ran).
+fn per_s(x: f64, time_s: f64) -> f64 {
+    if time_s > 0.0 {
+        x / time_s
+    } else {
+        0.0
+    }
+}
+
+/// `1 / x`, 0 for 0 (no energy spent: no efficiency to report).
+fn recip(x: f64) -> f64 {
+    if x > 0.0 {
+        1.0 / x
+    } else {
+        0.0
+    }
 }
 
 /// The busiest kind of work decides what limits the phase.

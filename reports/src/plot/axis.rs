@@ -9,15 +9,10 @@ use std::ops::Range;
 /// Human label of a metric (without unit). Unknown keys are shown as they are, so a reader can
 /// match them to the CSV column.
 pub fn metric_label(key: &str) -> String {
+    if let Some(m) = crate::metrics::metric(key) {
+        return m.label.to_string();
+    }
     let label = match key {
-        "decode_s_per_token" => "Decode latency",
-        "energy_j_per_token" => "Energy",
-        "tokens_per_s" => "Decode throughput",
-        "tokens_per_j" => "Energy efficiency",
-        "ttft_s" => "Time to first token",
-        "energy_j" => "Total energy",
-        "simulated_s" => "Simulated time",
-        "area_mm2" => "Area",
         "macro_utilization" => "Macro utilization",
         "macs" => "MACs",
         "dram_read_bytes" => "DRAM bytes read",
@@ -37,7 +32,9 @@ pub fn metric_unit(key: &str) -> (&'static str, String) {
         Some(stem) => (stem, "/token"),
         None => (key, ""),
     };
-    if let Some(rest) = stem.strip_prefix("tokens_per_") {
+    // `decode_tokens_per_s`, `e2e_tokens_per_j`, `decode_chip_tokens_per_j`, ...
+    let tokens_per = stem.find("tokens_per_").map(|i| &stem[i + "tokens_per_".len()..]);
+    if let Some(rest) = tokens_per {
         let unit = match rest {
             "s" => "tokens/s",
             "j" => "tokens/J",
@@ -296,6 +293,9 @@ mod tests {
         assert_eq!(metric_unit("energy_j_per_token"), ("J", "/token".into()));
         assert_eq!(metric_unit("tokens_per_s"), ("", "tokens/s".into()));
         assert_eq!(metric_unit("tokens_per_j"), ("", "tokens/J".into()));
+        assert_eq!(metric_unit("decode_tokens_per_s"), ("", "tokens/s".into()));
+        assert_eq!(metric_unit("decode_chip_tokens_per_j"), ("", "tokens/J".into()));
+        assert_eq!(metric_unit("decode_chip_j_per_token"), ("J", "/token".into()));
         assert_eq!(metric_unit("area_mm2"), ("", "mm²".into()));
         assert_eq!(metric_unit("ttft_s"), ("s", String::new()));
         assert_eq!(metric_unit("energy_breakdown_j.dram"), ("J", String::new()));

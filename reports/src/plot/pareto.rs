@@ -26,7 +26,7 @@ pub struct PlotPoint {
 
 /// What to plot: metric keys (CSV column names, `RunRecord` names) for the axes, the grouping
 /// column, and an optional title. The direction of each objective follows from its name
-/// ([`metric_direction`]): `tokens_per_s` is maximised, latencies and energies minimised.
+/// ([`metric_direction`]): `decode_tokens_per_s` is maximised, latencies and energies minimised.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParetoChartOptions {
     pub x: String,
@@ -40,7 +40,7 @@ impl Default for ParetoChartOptions {
     fn default() -> Self {
         ParetoChartOptions {
             x: "decode_s_per_token".into(),
-            y: "energy_j_per_token".into(),
+            y: "decode_j_per_token".into(),
             by: None,
             title: None,
         }
