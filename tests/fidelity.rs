@@ -66,7 +66,10 @@ fn agree_on(preset: &str) {
             a.dram_read_bytes_requested, c.dram_read_bytes_requested,
             "{name} on {preset}: DRAM bytes"
         );
-        let tok = gap(a.decode_tokens_per_s.unwrap(), c.decode_tokens_per_s.unwrap());
+        let tok = gap(
+            a.decode_tokens_per_s.unwrap(),
+            c.decode_tokens_per_s.unwrap(),
+        );
         let ttft = gap(a.ttft_s, c.ttft_s);
         let line = format!(
             "{name} on {preset}: tokens/s analytic {:.1} cycle {:.1} ({:+.1}%), \
@@ -127,7 +130,8 @@ fn every_mapping_agrees_and_sequential_is_never_faster() {
             for mapping in ["double-buffered", "balanced-pipeline", "resident"] {
                 let r = run(&card, &cfg, mapping, f);
                 assert!(
-                    seq.decode_tokens_per_s.unwrap() <= r.decode_tokens_per_s.unwrap() && seq.ttft_s >= r.ttft_s,
+                    seq.decode_tokens_per_s.unwrap() <= r.decode_tokens_per_s.unwrap()
+                        && seq.ttft_s >= r.ttft_s,
                     "{preset} {}: sequential {:.1} tok/s, {:.3e} s TTFT beats {mapping} \
                      {:.1} tok/s, {:.3e} s",
                     f.name(),
@@ -146,7 +150,10 @@ fn every_mapping_agrees_and_sequential_is_never_faster() {
         ] {
             let a = run(&card, &cfg, mapping, RunFidelity::Analytic);
             let c = run(&card, &cfg, mapping, RunFidelity::Cycle);
-            let tok = gap(a.decode_tokens_per_s.unwrap(), c.decode_tokens_per_s.unwrap());
+            let tok = gap(
+                a.decode_tokens_per_s.unwrap(),
+                c.decode_tokens_per_s.unwrap(),
+            );
             assert!(
                 tok.abs() <= TOKENS_PER_S_TOLERANCE,
                 "{preset} {mapping}: analytic {:.1} vs cycle {:.1} tok/s",

@@ -151,7 +151,10 @@ fn check_run(
             // Energy over time is the reported power, for every run.
             prop_assert!(
                 (r.power_w * r.simulated_s - r.energy_j).abs() <= 1e-9 * r.energy_j.max(1e-30),
-                "power {} x time {} != energy {}", r.power_w, r.simulated_s, r.energy_j
+                "power {} x time {} != energy {}",
+                r.power_w,
+                r.simulated_s,
+                r.energy_j
             );
             // No decode step, no decode metrics.
             prop_assert_eq!(r.decode_tokens_per_s.is_some(), opts.generate_tokens > 1);

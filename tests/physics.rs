@@ -131,7 +131,10 @@ fn check_laws(c: &Case, cfg: &HardwareConfig, r: &RunRecord) {
     // The metric set is consistent: power is energy over time, phases add up, the chip is a
     // part of the system, per-token figures are the totals over the tokens.
     let rel = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1e-30);
-    assert!(rel(r.power_w * r.simulated_s, r.energy_j), "power x time != energy");
+    assert!(
+        rel(r.power_w * r.simulated_s, r.energy_j),
+        "power x time != energy"
+    );
     assert!(rel(r.chip_power_w * r.simulated_s, r.chip_energy_j));
     assert!(rel(r.prefill_energy_j + r.decode_energy_j, r.energy_j));
     assert!(r.chip_energy_j <= r.energy_j * (1.0 + 1e-12));
@@ -139,8 +142,14 @@ fn check_laws(c: &Case, cfg: &HardwareConfig, r: &RunRecord) {
     assert!(rel(r.e2e_j_per_token * tokens, r.energy_j));
     assert!(rel(r.e2e_tokens_per_s * r.simulated_s, tokens));
     let decode_tokens = ((c.generate - 1) * c.batch) as f64;
-    assert!(rel(r.decode_j_per_token.unwrap() * decode_tokens, r.decode_energy_j));
-    assert!(rel(r.decode_tokens_per_j.unwrap() * r.decode_j_per_token.unwrap(), 1.0));
+    assert!(rel(
+        r.decode_j_per_token.unwrap() * decode_tokens,
+        r.decode_energy_j
+    ));
+    assert!(rel(
+        r.decode_tokens_per_j.unwrap() * r.decode_j_per_token.unwrap(),
+        1.0
+    ));
     assert!(r.ttft_s > 0.0 && r.decode_s_per_token.unwrap() > 0.0);
 
     // Decode throughput bounds: DRAM bandwidth over the bytes of a step, and the peak MAC rate

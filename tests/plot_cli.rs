@@ -27,8 +27,9 @@ fn svg_text(path: &Path) -> String {
 
 /// A sweep-like CSV: two models, latency/energy trade-off, one failed row (empty cells).
 fn write_results(path: &Path) {
-    let mut s =
-        String::from("point,model,mapping,decode_s_per_token,decode_j_per_token,decode_tokens_per_s\n");
+    let mut s = String::from(
+        "point,model,mapping,decode_s_per_token,decode_j_per_token,decode_tokens_per_s\n",
+    );
     for i in 0..30u32 {
         let model = if i % 2 == 0 {
             "qwen3-0.6b"

@@ -337,14 +337,26 @@ fn analytic_text_says_how_many_decode_steps_were_evaluated() {
 fn a_run_without_decode_steps_has_no_decode_metrics() {
     let out = Command::cargo_bin("cimsim")
         .unwrap()
-        .args(["simulate", "--model", "smollm2-135m", "--prompt", "8", "--generate", "1"])
+        .args([
+            "simulate",
+            "--model",
+            "smollm2-135m",
+            "--prompt",
+            "8",
+            "--generate",
+            "1",
+        ])
         .args(["--fidelity", "analytic", "--json"])
         .output()
         .unwrap();
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     for key in reports::metrics::METRICS.iter().filter(|m| m.decode_only) {
-        assert!(v.get(key.key).is_none(), "{} present without decode", key.key);
+        assert!(
+            v.get(key.key).is_none(),
+            "{} present without decode",
+            key.key
+        );
     }
     assert!(v.get("bound").is_none());
     assert_eq!(v["decode_steps"], 0);
@@ -353,10 +365,21 @@ fn a_run_without_decode_steps_has_no_decode_metrics() {
     // The plain table says so instead of printing 0.0 tokens/s.
     let out = Command::cargo_bin("cimsim")
         .unwrap()
-        .args(["simulate", "--model", "smollm2-135m", "--prompt", "8", "--generate", "1"])
+        .args([
+            "simulate",
+            "--model",
+            "smollm2-135m",
+            "--prompt",
+            "8",
+            "--generate",
+            "1",
+        ])
         .args(["--fidelity", "analytic"])
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("decode throughput      - (no decode step)"), "{text}");
+    assert!(
+        text.contains("decode throughput      - (no decode step)"),
+        "{text}"
+    );
 }

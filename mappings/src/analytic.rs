@@ -24,11 +24,10 @@ use crate::tiling::MatrixTiling;
 use crate::MappingError;
 use serde::Serialize;
 use sim::components::{
-    buffer_access_energy_pj, compute_energy_pj, leakage_energy_pj, outputs_per_macro,
-    static_power_mw, transfer_cycles, transfer_energy_pj, vector_cycles, vector_energy_pj,
-    write_energy_pj,
+    buffer_access_energy_pj, compute_energy_pj, leakage_energy_pj, outputs_per_macro, path_cycles,
+    static_power_mw, transfer_energy_pj, vector_cycles, vector_energy_pj, write_energy_pj, Path,
 };
-use sim::config::HardwareKind;
+use sim::config::{HardwareKind, WeightPath};
 use sim::program::VectorOp;
 use std::collections::BTreeMap;
 use workloads::{DecoderGraph, Op, OpKind, Phase};
@@ -41,6 +40,8 @@ pub enum Bound {
     Compute,
     Write,
     Vector,
+    /// The on-chip datapath: global buffer port, interconnect, tile buffer ports.
+    Interconnect,
 }
 
 impl Bound {
@@ -50,6 +51,7 @@ impl Bound {
             Bound::Compute => "compute",
             Bound::Write => "write",
             Bound::Vector => "vector",
+            Bound::Interconnect => "interconnect",
         }
     }
 }
@@ -70,6 +72,8 @@ pub struct OpEstimate {
     pub write_s: f64,
     pub compute_s: f64,
     pub vector_s: f64,
+    /// On-chip transfers (activations in, streamed weights to the tiles).
+    pub transfer_s: f64,
     pub bound: Bound,
 }
 
@@ -91,12 +95,13 @@ pub struct AnalyticPhase {
     pub ops: Vec<OpEstimate>,
 }
 
-fn bound_of(dram: f64, write: f64, compute: f64, vector: f64) -> Bound {
+fn bound_of(dram: f64, write: f64, compute: f64, vector: f64, transfer: f64) -> Bound {
     let mut best = (Bound::Dram, dram);
     for (b, v) in [
         (Bound::Compute, compute),
         (Bound::Write, write),
         (Bound::Vector, vector),
+        (Bound::Interconnect, transfer),
     ] {
         if v > best.1 {
             best = (b, v);
@@ -146,6 +151,8 @@ struct Eval<'a> {
     ping_pong: bool,
     /// Global-buffer bytes that stage streamed weights between DRAM and the macros.
     staging_bytes: u64,
+    /// Tile-buffer bytes (all tiles) that stage streamed weights before the macro writes.
+    tile_staging_bytes: u64,
     clock: Clock,
     /// The streamed-weight pipeline (reads, writes, computes of every batch so far).
     pipeline: Pipeline,
@@ -172,9 +179,18 @@ impl Eval<'_> {
     }
 
     fn dram(&mut self, bytes: u64, write: bool, ready: f64) -> f64 {
+        self.dram_of(bytes, write, ready, true)
+    }
+
+    /// A DRAM transfer; `staged` charges the global buffer for it (everything but streamed
+    /// weights on the direct path).
+    fn dram_of(&mut self, bytes: u64, write: bool, ready: f64, staged: bool) -> f64 {
         let dur = self.hw.dram_s(bytes);
         self.t.energy[E_DRAM] += bytes as f64 * 8.0 * self.dram_pj_per_bit;
-        self.t.energy[E_BUFFER] += buffer_access_energy_pj(&self.ctx.cfg.chip.global_buffer, bytes);
+        if staged {
+            self.t.energy[E_BUFFER] +=
+                buffer_access_energy_pj(&self.ctx.cfg.chip.global_buffer, bytes);
+        }
         self.t.busy[B_DRAM] += dur;
         if write {
             self.t.write += bytes;
@@ -197,7 +213,7 @@ impl Eval<'_> {
         let m = &self.hw.cim_macro;
         let chip = &self.ctx.cfg.chip;
         self.t.energy[E_WRITE] += write_energy_pj(m, bits);
-        self.t.energy[E_BUFFER] += buffer_access_energy_pj(&chip.global_buffer, bits.div_ceil(8));
+        self.t.energy[E_BUFFER] += buffer_access_energy_pj(&chip.tile_buffer, bits.div_ceil(8));
         self.t.energy[E_COMPUTE] += compute_energy_pj(m, self.hw.activation_bits, macs);
         let per_pass = u64::from(m.rows) + outputs_per_macro(m);
         let bytes =
@@ -306,12 +322,38 @@ impl Eval<'_> {
             write_s,
             compute_s,
             vector_s,
-            bound: bound_of(dram_s, write_s, compute_s, vector_s),
+            transfer_s: 0.0,
+            bound: bound_of(dram_s, write_s, compute_s, vector_s, 0.0),
         });
     }
 }
 
 impl Eval<'_> {
+    fn via_global_buffer(&self) -> bool {
+        self.ctx.cfg.chip.weight_path == WeightPath::GlobalBuffer
+    }
+
+    /// The on-chip datapath, from the global buffer or not.
+    fn path(&self, from_global_buffer: bool) -> Path<'_> {
+        let chip = &self.ctx.cfg.chip;
+        Path {
+            interconnect: &chip.interconnect,
+            global_buffer: from_global_buffer.then_some(&chip.global_buffer),
+            tile_buffer: &chip.tile_buffer,
+        }
+    }
+
+    /// Energy of carrying `bytes` of streamed weights over the datapath (as the engine charges
+    /// a `Transfer`): the bus, the global buffer read (unless direct), the tile buffer write.
+    fn weight_transfer_energy(&mut self, bytes: u64, via_gb: bool) {
+        let chip = &self.ctx.cfg.chip;
+        self.t.energy[E_IC] += transfer_energy_pj(&chip.interconnect, bytes);
+        if via_gb {
+            self.t.energy[E_BUFFER] += buffer_access_energy_pj(&chip.global_buffer, bytes);
+        }
+        self.t.energy[E_BUFFER] += buffer_access_energy_pj(&chip.tile_buffer, bytes);
+    }
+
     /// A task on a resource nothing else uses (a resident group): starts when ready (or, in a
     /// serial plan, after everything before it).
     fn run_private(&mut self, ready: f64, dur: f64) -> f64 {
@@ -336,7 +378,7 @@ impl Eval<'_> {
 
         let ic = &self.ctx.cfg.chip.interconnect;
         let act_bytes = bytes_of(vectors.saturating_mul(in_f), u64::from(hw.activation_bits));
-        let tr = hw.cycles_s(transfer_cycles(ic, act_bytes));
+        let tr = hw.cycles_s(path_cycles(&self.path(true), act_bytes, 1));
         self.t.energy[E_IC] += transfer_energy_pj(ic, act_bytes);
         self.t.energy[E_BUFFER] +=
             buffer_access_energy_pj(&self.ctx.cfg.chip.global_buffer, act_bytes)
@@ -359,6 +401,7 @@ impl Eval<'_> {
             write_s: 0.0,
             compute_s: 0.0,
             vector_s: 0.0,
+            transfer_s: tr,
             bound: Bound::Compute,
         };
         let mut bias_end = 0.0;
@@ -432,26 +475,63 @@ impl Eval<'_> {
             est.compute_s = compute / par;
             self.t.busy[B_WRITE] += est.write_s;
             self.t.busy[B_COMPUTE] += est.compute_s;
+            // The on-chip transfers of the batches (global buffer, bus, tile buffers).
+            let n = n_b.max(1);
+            let batch_bytes = bytes.div_ceil(n).max(1);
+            let tiles_spanned = est
+                .macros
+                .div_ceil(u64::from(self.ctx.cfg.chip.macros_per_tile).max(1))
+                .clamp(1, u64::from(self.ctx.cfg.chip.tiles).max(1));
+            let via_gb = self.via_global_buffer();
+            let path_s = self.hw.cycles_s(path_cycles(
+                &self.path(via_gb),
+                batch_bytes,
+                tiles_spanned as u32,
+            ));
+            self.weight_transfer_energy(bytes, via_gb);
+            self.t.busy[B_IC] += path_s * n as f64;
+            est.transfer_s += path_s * n as f64;
             if self.serial {
-                self.dram(bytes, false, 0.0);
-                self.run_private(tr_end, write + compute)
+                self.dram_of(bytes, false, 0.0, via_gb);
+                self.run_private(tr_end, path_s * n as f64 + write + compute)
             } else {
-                let n = n_b.max(1);
-                let batch_bytes = bytes.div_ceil(n).max(1);
+                // The transfers share one datapath behind the one DRAM: the two serial stages
+                // are folded into one at the slower's pace. The tile buffers decouple the
+                // transfers from the writes by the batches they hold; when they cannot hold a
+                // batch, each transfer waits for the write before it and adds to it.
+                // The tile buffers take a batch while the oldest drains (see `lower.rs`), so
+                // reads run ahead of the writes by the global buffer's batches, the tile
+                // buffers' and the one streaming through.
+                // A merged batch streams through them one group fill at a time.
+                let fill_bytes = batch_bytes.div_ceil(k.max(1)).max(1);
+                let tile_batches = self.tile_staging_bytes / fill_bytes;
+                let gb_batches = if via_gb {
+                    self.staging_bytes / batch_bytes
+                } else {
+                    0
+                };
+                let write_s = write / n as f64;
+                // Tile buffers smaller than a batch: each transfer waits for the write before
+                // it, so transfers and writes alternate on the shared path.
+                let path_period = if tile_batches == 0 {
+                    path_s + write_s
+                } else {
+                    path_s
+                };
                 let op = StreamedOp {
                     n,
                     groups: u64::from(s.groups),
-                    dram_s: self.hw.dram_s(bytes) / n as f64,
-                    write_s: write / n as f64,
+                    dram_s: (self.hw.dram_s(bytes) / n as f64).max(path_period),
+                    write_s,
                     compute_s: compute / n as f64,
                     latency_s: self.hw.dram_latency_s,
-                    buffered: (self.staging_bytes / batch_bytes).max(1),
+                    buffered: gb_batches + tile_batches + 1,
                     copies: if self.ping_pong { 2 } else { 1 },
                     ready: tr_end,
                 };
                 let dram_free = self.clock.dram;
                 // Costs and energy of the reads; their timing is the pipeline's.
-                self.dram(bytes, false, dram_free);
+                self.dram_of(bytes, false, dram_free, via_gb);
                 let e = self.pipeline.op(&op, dram_free);
                 self.clock.dram = e.dram_end;
                 self.clock.compute = self.clock.compute.max(e.compute_end);
@@ -469,7 +549,13 @@ impl Eval<'_> {
             est.vector_s = vs;
             end = e;
         }
-        est.bound = bound_of(est.dram_s, est.write_s, est.compute_s, est.vector_s);
+        est.bound = bound_of(
+            est.dram_s,
+            est.write_s,
+            est.compute_s,
+            est.vector_s,
+            est.transfer_s,
+        );
         if self.keep_ops {
             self.ops.push(est);
         }
@@ -545,6 +631,7 @@ pub fn analytic_phase_with(
         serial: plan.stream.is_some_and(|s| s.serial),
         ping_pong: ctx.cfg.cim_macro.ping_pong,
         staging_bytes: ctx.cfg.chip.global_buffer.capacity_kib.saturating_mul(1024),
+        tile_staging_bytes: crate::lower::tile_staging_bytes(ctx),
         plan,
         merge,
         batch: graph.batch,
@@ -592,13 +679,16 @@ pub fn analytic_phase_with(
         .max(c.interconnect);
     let time_ps = (time_s * 1e12).round() as u64;
     let e = ev.t.energy;
+    // Energies are charged at the nominal operating point; the clock's supply voltage scales
+    // the on-chip switching energy (as the engine does, see `sim::components::voltage`).
+    let v2 = sim::components::energy_scale_or_nominal(ctx.cfg).dynamic;
     let energy_pj: BTreeMap<String, f64> = [
         ("dram", e[E_DRAM]),
-        ("macro_compute", e[E_COMPUTE]),
-        ("macro_write", e[E_WRITE]),
-        ("vector", e[E_VECTOR]),
-        ("interconnect", e[E_IC]),
-        ("buffer", e[E_BUFFER]),
+        ("macro_compute", e[E_COMPUTE] * v2),
+        ("macro_write", e[E_WRITE] * v2),
+        ("vector", e[E_VECTOR] * v2),
+        ("interconnect", e[E_IC] * v2),
+        ("buffer", e[E_BUFFER] * v2),
         (
             "leakage",
             leakage_energy_pj(static_power_mw(ctx.cfg), time_ps),
@@ -625,7 +715,7 @@ pub fn analytic_phase_with(
         dram_read_bytes: ev.t.read,
         dram_write_bytes: ev.t.write,
         macs: ev.t.macs,
-        bound: bound_of(b[B_DRAM], b[B_WRITE], b[B_COMPUTE], b[B_VECTOR]),
+        bound: bound_of(b[B_DRAM], b[B_WRITE], b[B_COMPUTE], b[B_VECTOR], b[B_IC]),
         ops: ev.ops,
     })
 }

@@ -5,10 +5,14 @@
 //! Per op:
 //! - `Linear` / `LmHead`: an interconnect transfer of the input activations, then the tiles.
 //!   Streamed matrices go in batches (one group fill each): DRAM read of the batch's contiguous
-//!   bytes -> macro write -> macro compute. DRAM reads land in the global buffer and run ahead
-//!   of the macro writes as far as it holds them: a read waits only for the writes that must
-//!   drain older batches to make room (`chip.global_buffer.capacity_kib`; at least one batch is
-//!   always allowed in flight). A batch's write waits for the compute that last used the weight
+//!   bytes -> on-chip transfer (global buffer read port, interconnect, the tile buffers of the
+//!   group's tiles; one shared `Interconnect` resource as slow as its slowest hop) -> macro
+//!   write -> macro compute. With `chip.weight_path = "direct"` the read goes straight onto the
+//!   interconnect and the global buffer is skipped. Each store the weights wait in bounds how
+//!   far the stage before it runs ahead: a DRAM read waits for the transfers that must drain
+//!   older batches from the global buffer (`chip.global_buffer.capacity_kib`), a transfer (on
+//!   the direct path, the read) for the macro writes that must drain the tile buffers
+//!   (`chip.tile_buffer.capacity_kib` x tiles); at least one batch is always allowed in. A batch's write waits for the compute that last used the weight
 //!   copy it overwrites: without `macro.ping_pong` the group has one copy, so that is the
 //!   group's previous compute and write and compute share the `MacroGroup` resource; with
 //!   ping-pong the write goes to the group's `MacroWritePort` and overwrites the copy of two
@@ -29,6 +33,7 @@ use crate::layout::{MatrixRegion, MemoryLayout};
 use crate::strategy::{CompileContext, MappingPlan, StreamPlan};
 use crate::tiling::{MatrixTiling, TileShape};
 use crate::MappingError;
+use sim::config::WeightPath;
 use sim::program::{DataClass, Program, Resource, TaskId, TaskKind, VectorOp};
 use std::collections::VecDeque;
 use workloads::{DecoderGraph, Op, OpKind, Phase};
@@ -59,11 +64,64 @@ struct Lowerer<'a> {
     prev_compute: Vec<Option<TaskId>>,
     /// Writes go to the groups' write ports, into the shadow weight copy.
     ping_pong: bool,
-    /// Batches read into the global buffer whose macro write has not been waited for yet:
-    /// (write task, bytes), oldest first, and their total bytes.
-    staged: VecDeque<(TaskId, u64)>,
-    staged_bytes: u64,
-    staging_capacity_bytes: u64,
+    /// Streamed weights held in the global buffer between their DRAM read and the transfer
+    /// that carries them on (global-buffer path only).
+    global_staging: Staging,
+    /// Streamed weights held in the tile buffers between their transfer (or, on the direct
+    /// path, their DRAM read) and the macro write that consumes them.
+    tile_staging: Staging,
+    /// Weights go DRAM -> global buffer -> interconnect (else DRAM -> interconnect directly).
+    via_global_buffer: bool,
+    macros_per_tile: u64,
+    tiles: u64,
+}
+
+/// Bytes a buffer holds for tasks that have not drained them yet: (draining task, bytes),
+/// oldest first. A new batch waits for the drains that make room for it.
+/// - A staging buffer (the global buffer) holds whole batches: a batch may come in when it fits
+///   beside the ones not yet drained; at least one batch is always allowed in (a batch larger
+///   than the buffer then waits for every older one, so nothing runs ahead of it).
+/// - A streaming buffer (the tile buffers, read by the macro write ports as they are filled)
+///   takes a new batch while the oldest drains: it may come in once the batches still waiting
+///   fit, so with room for one batch a transfer overlaps the write before it, and with room for
+///   less the two serialise.
+struct Staging {
+    queue: VecDeque<(TaskId, u64)>,
+    bytes: u64,
+    capacity_bytes: u64,
+    streaming: bool,
+}
+
+impl Staging {
+    fn new(capacity_bytes: u64, streaming: bool) -> Staging {
+        Staging {
+            queue: VecDeque::new(),
+            bytes: 0,
+            capacity_bytes,
+            streaming,
+        }
+    }
+
+    /// The drains a batch of `bytes` must wait for.
+    fn make_room(&mut self, bytes: u64) -> Vec<TaskId> {
+        let incoming = if self.streaming { 0 } else { bytes };
+        let mut deps = Vec::new();
+        while self.bytes.saturating_add(incoming) > self.capacity_bytes {
+            let Some((drain, b)) = self.queue.pop_front() else {
+                break;
+            };
+            self.bytes -= b;
+            deps.push(drain);
+        }
+        // Drains run in program order per resource, but resources run in parallel: waiting for
+        // every popped drain is what frees their bytes. The list is short.
+        deps
+    }
+
+    fn hold(&mut self, drain: TaskId, bytes: u64) {
+        self.queue.push_back((drain, bytes));
+        self.bytes += bytes;
+    }
 }
 
 impl Lowerer<'_> {
@@ -256,21 +314,6 @@ impl Lowerer<'_> {
 
     /// The writes a DRAM read of `bytes` must wait for: the oldest staged batches until the new
     /// one fits the global buffer (or nothing is staged any more).
-    fn make_room(&mut self, bytes: u64) -> Vec<TaskId> {
-        let mut deps = Vec::new();
-        while self.staged_bytes.saturating_add(bytes) > self.staging_capacity_bytes {
-            let Some((write, b)) = self.staged.pop_front() else {
-                break;
-            };
-            self.staged_bytes -= b;
-            deps.push(write);
-        }
-        // Writes drain in program order per port, but ports run in parallel: waiting for every
-        // popped write is what frees their bytes. Only the newest of one port matters, but the
-        // list is short.
-        deps
-    }
-
     fn region(&self, op: &Op, in_f: u64, out_f: u64) -> Result<MatrixRegion, MappingError> {
         let region = self
             .layout
@@ -317,8 +360,12 @@ impl Lowerer<'_> {
             u64::from(self.ctx.activation_bits),
         );
         let transfer = self.push(
-            TaskKind::Transfer { bytes: act_bytes },
-            Resource::Interconnect,
+            TaskKind::Transfer {
+                bytes: act_bytes,
+                tiles: 1,
+                from_global_buffer: true,
+            },
+            Resource::ActivationBus,
             inputs,
             label,
             op.layer,
@@ -396,7 +443,18 @@ impl Lowerer<'_> {
                 let byte_start = (before * wb).div_ceil(8);
                 let byte_end = (after * wb).div_ceil(8);
                 let bytes = byte_end - byte_start;
-                let read_deps = self.make_room(bytes);
+                // DRAM -> (global buffer ->) interconnect -> tile buffers -> macro write port.
+                // A merged batch (several group fills in one task, see `FILL_BUDGET`) streams
+                // through the tile buffers one fill at a time.
+                let fill_bytes = bytes.div_ceil(self.merge.max(1));
+                let (read_deps, mut transfer_deps) = if self.via_global_buffer {
+                    (
+                        self.global_staging.make_room(bytes),
+                        self.tile_staging.make_room(fill_bytes),
+                    )
+                } else {
+                    (self.tile_staging.make_room(fill_bytes), Vec::new())
+                };
                 let read = self.dram_read(
                     region.addr + byte_start,
                     bytes,
@@ -405,6 +463,24 @@ impl Lowerer<'_> {
                     label,
                     op,
                 );
+                transfer_deps.push(read);
+                let tiles_spanned = macros
+                    .div_ceil(self.macros_per_tile)
+                    .clamp(1, self.tiles.max(1));
+                let carried = self.push(
+                    TaskKind::Transfer {
+                        bytes,
+                        tiles: tiles_spanned as u32,
+                        from_global_buffer: self.via_global_buffer,
+                    },
+                    Resource::Interconnect,
+                    &transfer_deps,
+                    label,
+                    op.layer,
+                );
+                if self.via_global_buffer {
+                    self.global_staging.hold(carried, bytes);
+                }
                 // The copy this write overwrites was last computed on one fill back (a single
                 // copy) or two fills back (ping-pong).
                 let (port, overwritten) = if self.ping_pong {
@@ -415,7 +491,7 @@ impl Lowerer<'_> {
                 } else {
                     (group, self.last_compute[g])
                 };
-                let write_deps: Vec<TaskId> = std::iter::once(read).chain(overwritten).collect();
+                let write_deps: Vec<TaskId> = std::iter::once(carried).chain(overwritten).collect();
                 let macros = macros as u32;
                 let write = self.push(
                     TaskKind::MacroWrite {
@@ -427,8 +503,7 @@ impl Lowerer<'_> {
                     label,
                     op.layer,
                 );
-                self.staged.push_back((write, bytes));
-                self.staged_bytes += bytes;
+                self.tile_staging.hold(write, fill_bytes);
                 let compute = self.push(
                     TaskKind::MacroCompute {
                         macros,
@@ -504,6 +579,15 @@ pub(crate) fn merge_factor(graph: &DecoderGraph, plan: &MappingPlan, tile: TileS
     fills.div_ceil(FILL_BUDGET).max(1)
 }
 
+/// What all tile buffers together hold of streamed weights.
+pub(crate) fn tile_staging_bytes(ctx: &CompileContext) -> u64 {
+    let chip = &ctx.cfg.chip;
+    chip.tile_buffer
+        .capacity_kib
+        .saturating_mul(1024)
+        .saturating_mul(u64::from(chip.tiles))
+}
+
 /// Lowers `graph` under `plan`.
 pub(crate) fn lower(
     graph: &DecoderGraph,
@@ -533,9 +617,14 @@ pub(crate) fn lower(
         last_compute: vec![None; groups],
         prev_compute: vec![None; groups],
         ping_pong: ctx.cfg.cim_macro.ping_pong && !plan.stream.is_some_and(|s| s.serial),
-        staged: VecDeque::new(),
-        staged_bytes: 0,
-        staging_capacity_bytes: ctx.cfg.chip.global_buffer.capacity_kib.saturating_mul(1024),
+        global_staging: Staging::new(
+            ctx.cfg.chip.global_buffer.capacity_kib.saturating_mul(1024),
+            false,
+        ),
+        tile_staging: Staging::new(tile_staging_bytes(ctx), true),
+        via_global_buffer: ctx.cfg.chip.weight_path == WeightPath::GlobalBuffer,
+        macros_per_tile: u64::from(ctx.cfg.chip.macros_per_tile).max(1),
+        tiles: u64::from(ctx.cfg.chip.tiles),
     };
     let mut ready: Vec<Vec<TaskId>> = vec![Vec::new(); graph.graph.node_count()];
     // A layer's KV append is emitted when the layer ends: DRAM tasks run in program order, so a

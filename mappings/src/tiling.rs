@@ -166,8 +166,8 @@ mod tests {
             write_bits_per_cycle: 256,
             write_energy_pj_per_bit: 0.5,
             ping_pong: false,
-            leakage_mw: 2.0,
-            area_mm2: 0.45,
+            leakage_nw_per_bit: 30.5,
+            area_um2_per_bit: 6.87,
             adc: None,
         };
         let err = TileShape::of_macro(&m, 8).unwrap_err().to_string();

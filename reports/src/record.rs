@@ -188,7 +188,11 @@ mod tests {
     fn every_headline_metric_is_a_record_field_and_decode_ones_vanish_without_decode() {
         let keys: Vec<String> = sample().flat_fields().into_iter().map(|(k, _)| k).collect();
         for m in crate::metrics::METRICS {
-            assert!(keys.iter().any(|k| k == m.key), "{} is not a record field", m.key);
+            assert!(
+                keys.iter().any(|k| k == m.key),
+                "{} is not a record field",
+                m.key
+            );
         }
         let mut none = sample();
         none.decode_steps = 0;
@@ -201,7 +205,11 @@ mod tests {
         none.bound = None;
         let keys: Vec<String> = none.flat_fields().into_iter().map(|(k, _)| k).collect();
         for m in crate::metrics::METRICS.iter().filter(|m| m.decode_only) {
-            assert!(!keys.iter().any(|k| k == m.key), "{} present without decode", m.key);
+            assert!(
+                !keys.iter().any(|k| k == m.key),
+                "{} present without decode",
+                m.key
+            );
         }
         assert!(!keys.iter().any(|k| k == "bound"));
     }

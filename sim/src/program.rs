@@ -55,8 +55,14 @@ pub enum Resource {
     MacroWritePort(u32),
     /// The vector / special-function unit.
     Vector,
-    /// The on-chip interconnect / global buffer port.
+    /// The on-chip datapath from the global buffer over the interconnect into the tile
+    /// buffers, as slow as its slowest hop per transfer: the streamed weights.
     Interconnect,
+    /// The interconnect's activation channel: input activations broadcast to the tiles. A
+    /// separate queue so that an activation transfer waiting for its op's input never holds
+    /// back the weight stream behind it in program order (nor the reverse); activations are
+    /// under 1% of decode traffic, so the channels do not share bandwidth.
+    ActivationBus,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -91,8 +97,15 @@ pub enum TaskKind {
         elements: u64,
         macs: u64,
     },
-    /// Move `bytes` across the interconnect / through the global buffer.
-    Transfer { bytes: u64 },
+    /// Move `bytes` across the on-chip datapath: read from the global buffer (when
+    /// `from_global_buffer`), over the interconnect, into the tile buffers. `tiles` tile buffers
+    /// share the payload (a weight batch spread over the tiles of its macros); 1 for a
+    /// broadcast, where every tile takes all of it (activations).
+    Transfer {
+        bytes: u64,
+        tiles: u32,
+        from_global_buffer: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -189,7 +189,11 @@ pub fn render_table(r: &RunRecord) -> String {
         (
             "decode energy",
             decode(r.decode_j_per_token, &|v| {
-                format!("{:.3} mJ / token (chip {:.3})", v * 1e3, r.decode_chip_j_per_token.unwrap_or(0.0) * 1e3)
+                format!(
+                    "{:.3} mJ / token (chip {:.3})",
+                    v * 1e3,
+                    r.decode_chip_j_per_token.unwrap_or(0.0) * 1e3
+                )
             }),
         ),
         (
@@ -227,7 +231,9 @@ pub fn render_table(r: &RunRecord) -> String {
         ("prefill bound by", r.prefill_bound.clone()),
         (
             "decode bound by",
-            r.bound.clone().unwrap_or_else(|| "- (no decode step)".into()),
+            r.bound
+                .clone()
+                .unwrap_or_else(|| "- (no decode step)".into()),
         ),
         ("decode steps", format!("{}", r.decode_steps)),
     ];

@@ -341,6 +341,7 @@ fn bound_of(busy_s: &BTreeMap<String, f64>) -> &'static str {
         ("compute", get("macro_compute").max(get("compute"))),
         ("write", get("macro_write")),
         ("vector", get("vector")),
+        ("interconnect", get("interconnect")),
     ];
     let mut best = candidates[0];
     for c in candidates.iter().skip(1) {

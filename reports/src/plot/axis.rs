@@ -33,7 +33,9 @@ pub fn metric_unit(key: &str) -> (&'static str, String) {
         None => (key, ""),
     };
     // `decode_tokens_per_s`, `e2e_tokens_per_j`, `decode_chip_tokens_per_j`, ...
-    let tokens_per = stem.find("tokens_per_").map(|i| &stem[i + "tokens_per_".len()..]);
+    let tokens_per = stem
+        .find("tokens_per_")
+        .map(|i| &stem[i + "tokens_per_".len()..]);
     if let Some(rest) = tokens_per {
         let unit = match rest {
             "s" => "tokens/s",
@@ -294,8 +296,14 @@ mod tests {
         assert_eq!(metric_unit("tokens_per_s"), ("", "tokens/s".into()));
         assert_eq!(metric_unit("tokens_per_j"), ("", "tokens/J".into()));
         assert_eq!(metric_unit("decode_tokens_per_s"), ("", "tokens/s".into()));
-        assert_eq!(metric_unit("decode_chip_tokens_per_j"), ("", "tokens/J".into()));
-        assert_eq!(metric_unit("decode_chip_j_per_token"), ("J", "/token".into()));
+        assert_eq!(
+            metric_unit("decode_chip_tokens_per_j"),
+            ("", "tokens/J".into())
+        );
+        assert_eq!(
+            metric_unit("decode_chip_j_per_token"),
+            ("J", "/token".into())
+        );
         assert_eq!(metric_unit("area_mm2"), ("", "mm²".into()));
         assert_eq!(metric_unit("ttft_s"), ("s", String::new()));
         assert_eq!(metric_unit("energy_breakdown_j.dram"), ("J", String::new()));

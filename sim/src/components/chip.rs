@@ -1,10 +1,20 @@
 //! Whole-chip figures: macro count, area breakdown, static (leakage) power and peak MAC rate.
+//! Every on-chip store and unit costs area and leakage in proportion to its size: macros by
+//! their bits (and the ping-pong copy), buffers and the KV buffer by capacity and port width,
+//! the vector unit by lanes, the bus by width and endpoints (see each component's module).
+//! Leakage is stated at nominal voltage and scaled by the clock's supply voltage
+//! ([`super::voltage`]).
 //! A roofline baseline (`kind = "roofline"`) has no component model: its area, idle power and
 //! peak come from its `roofline` section and the CIM sections are ignored.
 
+use super::buffer::{buffer_area_mm2, buffer_leakage_mw, sram_area_mm2, sram_leakage_mw};
 use super::cim_macro::{
-    adcs_per_macro, bits_per_macro, input_cycles_per_vector, weights_per_macro,
+    adcs_per_macro, bits_per_macro, input_cycles_per_vector, macro_array_area_mm2,
+    macro_leakage_mw, weights_per_macro,
 };
+use super::interconnect::{interconnect_area_mm2, interconnect_leakage_mw};
+use super::vector::{vector_area_mm2, vector_leakage_mw};
+use super::voltage::energy_scale_or_nominal;
 use crate::config::{HardwareConfig, HardwareKind, RooflineConfig};
 use serde::Serialize;
 
@@ -18,7 +28,10 @@ pub struct AreaBreakdown {
     pub global_buffer_mm2: f64,
     /// All tile buffers (one per tile).
     pub tile_buffers_mm2: f64,
+    /// The on-chip KV-cache buffer (`chip.kv_buffer_kib`).
+    pub kv_buffer_mm2: f64,
     pub vector_mm2: f64,
+    pub interconnect_mm2: f64,
     /// Control, I/O, PHY; for a roofline device, its whole die.
     pub other_mm2: f64,
     pub total_mm2: f64,
@@ -26,13 +39,15 @@ pub struct AreaBreakdown {
 
 impl AreaBreakdown {
     /// `(component, mm²)` pairs in a fixed order, for reports.
-    pub fn entries(&self) -> [(&'static str, f64); 6] {
+    pub fn entries(&self) -> [(&'static str, f64); 8] {
         [
             ("macros", self.macros_mm2),
             ("adc", self.adc_mm2),
             ("global_buffer", self.global_buffer_mm2),
             ("tile_buffers", self.tile_buffers_mm2),
+            ("kv_buffer", self.kv_buffer_mm2),
             ("vector", self.vector_mm2),
+            ("interconnect", self.interconnect_mm2),
             ("other", self.other_mm2),
         ]
     }
@@ -75,12 +90,15 @@ pub fn area_mm2(cfg: &HardwareConfig) -> AreaBreakdown {
         Some(adc) => macros * adcs_per_macro(&cfg.cim_macro) as f64 * adc.area_mm2_per_adc,
         None => 0.0,
     };
+    let t = &cfg.technology;
     let mut a = AreaBreakdown {
-        macros_mm2: macros * cfg.cim_macro.area_mm2,
+        macros_mm2: macros * macro_array_area_mm2(&cfg.cim_macro, t),
         adc_mm2,
-        global_buffer_mm2: chip.global_buffer.area_mm2,
-        tile_buffers_mm2: f64::from(chip.tiles) * chip.tile_buffer.area_mm2,
-        vector_mm2: chip.vector.area_mm2,
+        global_buffer_mm2: buffer_area_mm2(&chip.global_buffer, t),
+        tile_buffers_mm2: f64::from(chip.tiles) * buffer_area_mm2(&chip.tile_buffer, t),
+        kv_buffer_mm2: kv_buffer_area_mm2(cfg),
+        vector_mm2: vector_area_mm2(&chip.vector),
+        interconnect_mm2: interconnect_area_mm2(&chip.interconnect, chip.tiles),
         other_mm2: chip.other_area_mm2,
         total_mm2: 0.0,
     };
@@ -88,17 +106,36 @@ pub fn area_mm2(cfg: &HardwareConfig) -> AreaBreakdown {
     a
 }
 
-/// Leakage power of macros, global and tile buffers and the vector unit, in mW. A roofline
-/// device reports its idle power.
+/// The KV buffer's area: an SRAM array with one port as wide as the tile buffers'.
+pub fn kv_buffer_area_mm2(cfg: &HardwareConfig) -> f64 {
+    let kib = cfg.chip.kv_buffer_kib;
+    if kib == 0 {
+        return 0.0;
+    }
+    let t = &cfg.technology;
+    sram_area_mm2(t, kib)
+        + f64::from(cfg.chip.tile_buffer.bandwidth_bytes_per_cycle) * t.sram_port_area_mm2_per_byte
+}
+
+/// Leakage power at nominal voltage of every on-chip store and unit, mW.
+pub fn nominal_static_power_mw(cfg: &HardwareConfig) -> f64 {
+    let chip = &cfg.chip;
+    let t = &cfg.technology;
+    total_macros(cfg) as f64 * macro_leakage_mw(&cfg.cim_macro, t)
+        + buffer_leakage_mw(&chip.global_buffer, t)
+        + f64::from(chip.tiles) * buffer_leakage_mw(&chip.tile_buffer, t)
+        + sram_leakage_mw(t, chip.kv_buffer_kib)
+        + vector_leakage_mw(&chip.vector, t)
+        + interconnect_leakage_mw(&chip.interconnect, chip.tiles, t)
+}
+
+/// Leakage power of macros, buffers, KV buffer, vector unit and bus at the clock's supply
+/// voltage, in mW. A roofline device reports its idle power.
 pub fn static_power_mw(cfg: &HardwareConfig) -> f64 {
     if let Some(r) = roofline(cfg) {
         return r.idle_power_w * 1e3;
     }
-    let chip = &cfg.chip;
-    total_macros(cfg) as f64 * cfg.cim_macro.leakage_mw
-        + chip.global_buffer.leakage_mw
-        + f64::from(chip.tiles) * chip.tile_buffer.leakage_mw
-        + chip.vector.leakage_mw
+    nominal_static_power_mw(cfg) * energy_scale_or_nominal(cfg).leakage
 }
 
 /// Peak MAC rate with every macro busy: `macros * weights_per_macro * f / input_cycles`.
@@ -134,15 +171,28 @@ mod tests {
         assert_eq!(total_macros(&cfg), 16);
         assert_eq!(total_macro_weights(&cfg), 16 * 16_384);
         assert_eq!(total_macro_bits(&cfg), 16 * 65_536);
-        // Area: 16 x 0.45 = 7.2 macros + 0.25 global + 4 x 0.25 tile + 0.5 vector + 5 other
-        // = 13.95 mm².
+        // Area: 16 x (0.45 array + 8 KiB ping-pong copy x 0.01183 = 0.54464) = 8.71424 macros
+        // + 0.25 global + 4 x 0.25 tile + 32 lanes x 0.015625 = 0.5 vector + 5 other
+        // = 15.46424 mm².
         let a = area_mm2(&cfg);
-        assert!(close(a.macros_mm2, 7.2));
+        assert!(close(a.macros_mm2, 8.714_24));
         assert_eq!(a.adc_mm2, 0.0);
         assert!(close(a.tile_buffers_mm2, 1.0));
-        assert!(close(a.total_mm2, 13.95));
-        // Leakage: 16 x 2 + 1.5 + 4 x 1.5 + 2 = 41.5 mW.
+        assert!(close(a.total_mm2, 15.464_24));
+        // Leakage at 200 MHz, the nominal clock: 16 x (2 + 8 KiB x 0.0078125) = 33 macros
+        // + 1.5 + 4 x 1.5 + 0.5 mm² x 2 mW/mm² = 41.5 mW.
         assert!(close(static_power_mw(&cfg), 41.5));
+        // A KV buffer is SRAM like any other: 1 GiB costs ~12,400 mm².
+        let mut kv = cfg.clone();
+        kv.chip.kv_buffer_kib = 1 << 20;
+        assert!(area_mm2(&kv).kv_buffer_mm2 > 12_000.0);
+        assert!(static_power_mw(&kv) > static_power_mw(&cfg) + 8000.0);
+        // A faster clock needs a higher voltage: leakage power rises with it.
+        let mut fast = cfg.clone();
+        fast.clock.freq_mhz = 400.0;
+        assert!(
+            close(static_power_mw(&fast), 41.5 * 1.0016 / 0.6544) || static_power_mw(&fast) > 63.0
+        );
         // Peak: 16 macros x 16384 weights x 200e6 / 8 cycles = 6.5536e12 MAC/s.
         assert!(close(peak_macs_per_s(&cfg, 8), 6.5536e12));
         // INT4 activations double it.

@@ -6,7 +6,7 @@
 //! columns.
 
 use super::{div_ceil, leakage_energy_pj};
-use crate::config::{MacroConfig, MacroKind};
+use crate::config::{MacroConfig, MacroKind, TechnologyConfig};
 
 /// Weights one macro holds: `rows * (cols / weight_bits)`.
 pub fn weights_per_macro(m: &MacroConfig) -> u64 {
@@ -97,9 +97,25 @@ pub fn write_energy_pj(m: &MacroConfig, bits: u64) -> f64 {
     bits as f64 * m.write_energy_pj_per_bit
 }
 
-/// Leakage energy of one macro over `time_ps`.
-pub fn macro_leakage_energy_pj(m: &MacroConfig, time_ps: u64) -> f64 {
-    leakage_energy_pj(m.leakage_mw, time_ps)
+/// Bits of the ping-pong shadow copy (0 without ping-pong): plain SRAM beside the array.
+pub fn shadow_bits_per_macro(m: &MacroConfig) -> u64 {
+    if m.ping_pong {
+        bits_per_macro(m)
+    } else {
+        0
+    }
+}
+
+/// Leakage of one macro at nominal voltage, mW: the compute array at
+/// `leakage_nw_per_bit`, plus the shadow copy as SRAM.
+pub fn macro_leakage_mw(m: &MacroConfig, t: &TechnologyConfig) -> f64 {
+    bits_per_macro(m) as f64 * m.leakage_nw_per_bit * 1e-6
+        + shadow_bits_per_macro(m) as f64 / 8192.0 * t.sram_leakage_mw_per_kib
+}
+
+/// Leakage energy of one macro over `time_ps`, at nominal voltage.
+pub fn macro_leakage_energy_pj(m: &MacroConfig, t: &TechnologyConfig, time_ps: u64) -> f64 {
+    leakage_energy_pj(macro_leakage_mw(m, t), time_ps)
 }
 
 /// ADCs in one macro: `ceil(cols / columns_per_adc)`; 0 for a digital macro.
@@ -112,13 +128,20 @@ pub fn adcs_per_macro(m: &MacroConfig) -> u64 {
     }
 }
 
+/// Area of one macro without its ADCs, mm²: `rows x cols x area_um2_per_bit` for the compute
+/// array, plus the shadow copy as SRAM.
+pub fn macro_array_area_mm2(m: &MacroConfig, t: &TechnologyConfig) -> f64 {
+    bits_per_macro(m) as f64 * m.area_um2_per_bit * 1e-6
+        + shadow_bits_per_macro(m) as f64 / 8192.0 * t.sram_area_mm2_per_kib
+}
+
 /// Area of one macro including its ADCs.
-pub fn macro_area_mm2(m: &MacroConfig) -> f64 {
+pub fn macro_area_mm2(m: &MacroConfig, t: &TechnologyConfig) -> f64 {
     let adc_mm2 = match &m.adc {
         Some(adc) => adcs_per_macro(m) as f64 * adc.area_mm2_per_adc,
         None => 0.0,
     };
-    m.area_mm2 + adc_mm2
+    macro_array_area_mm2(m, t) + adc_mm2
 }
 
 #[cfg(test)]
@@ -173,7 +196,9 @@ mod tests {
         assert_eq!(compute_cycles(&m, 8, 1, 1), 18);
         // 128 columns / 2 per ADC = 64 ADCs.
         assert_eq!(adcs_per_macro(&m), 64);
-        assert!(close(macro_area_mm2(&m), 0.2 + 64.0 * 0.002));
+        let t = TechnologyConfig::cmos_65nm();
+        // 256 x 128 bits x 6.1035 um² = 0.2 mm², no shadow copy, + 64 ADCs x 0.002 mm².
+        assert!(close(macro_area_mm2(&m, &t), 0.2 + 64.0 * 0.002));
     }
 
     #[test]
@@ -207,8 +232,33 @@ mod tests {
 
     #[test]
     fn leakage_over_time() {
-        let m = digital_macro();
+        let mut m = digital_macro();
+        m.ping_pong = false;
+        let t = TechnologyConfig::cmos_65nm();
         // 2 mW over 1 ms = 2e-6 J = 2e6 pJ.
-        assert!(close(macro_leakage_energy_pj(&m, 1_000_000_000), 2.0e6));
+        assert!(close(macro_leakage_energy_pj(&m, &t, 1_000_000_000), 2.0e6));
+    }
+}
+
+#[cfg(test)]
+mod cost_tests {
+    use super::*;
+    use crate::components::test_util::digital_macro;
+
+    #[test]
+    fn area_and_leakage_follow_the_bits_and_the_shadow_copy() {
+        let t = TechnologyConfig::cmos_65nm();
+        let mut m = digital_macro();
+        // 65536 bits x 6.8665 um² = 0.45 mm²; the ping-pong copy is 8 KiB of SRAM,
+        // 8 x 0.01183 = 0.09464 mm².
+        assert!((macro_array_area_mm2(&m, &t) - (0.45 + 0.094_64)).abs() < 1e-9);
+        // 65536 x 30.52 nW = 2 mW, + 8 KiB x 0.0078125 mW = 0.0625 mW.
+        assert!((macro_leakage_mw(&m, &t) - 2.0625).abs() < 1e-9);
+        m.ping_pong = false;
+        assert!((macro_array_area_mm2(&m, &t) - 0.45).abs() < 1e-9);
+        // Twice the rows, twice the array.
+        m.rows = 512;
+        assert!((macro_array_area_mm2(&m, &t) - 0.9).abs() < 1e-9);
+        assert!((macro_leakage_mw(&m, &t) - 4.0).abs() < 1e-9);
     }
 }

@@ -10,12 +10,14 @@ pub mod chip;
 pub mod cim_macro;
 pub mod interconnect;
 pub mod vector;
+pub mod voltage;
 
 pub use buffer::*;
 pub use chip::*;
 pub use cim_macro::*;
 pub use interconnect::*;
 pub use vector::*;
+pub use voltage::*;
 
 /// `ceil(a / b)` for `b > 0`; `b == 0` is treated as 1 so a misconfigured divisor cannot panic
 /// (validation rejects zero divisors before any model runs).
@@ -46,8 +48,8 @@ pub(crate) mod test_util {
             write_bits_per_cycle: 256,
             write_energy_pj_per_bit: 0.5,
             ping_pong: true,
-            leakage_mw: 2.0,
-            area_mm2: 0.45,
+            leakage_nw_per_bit: 30.517_578_125,
+            area_um2_per_bit: 6.866_455_078_125,
             adc: None,
         }
     }
@@ -65,8 +67,8 @@ pub(crate) mod test_util {
             write_bits_per_cycle: 128,
             write_energy_pj_per_bit: 0.5,
             ping_pong: false,
-            leakage_mw: 1.0,
-            area_mm2: 0.2,
+            leakage_nw_per_bit: 30.517_578_125,
+            area_um2_per_bit: 6.103_515_625,
             adc: Some(AdcConfig {
                 bits: 5,
                 columns_per_adc: 2,
@@ -81,8 +83,8 @@ pub(crate) mod test_util {
             capacity_kib,
             bandwidth_bytes_per_cycle: bw,
             energy_pj_per_bit: pj_per_bit,
-            leakage_mw: 1.5,
-            area_mm2: 0.25,
+            leakage_mw: Some(1.5),
+            area_mm2: Some(0.25),
         }
     }
 
@@ -98,8 +100,7 @@ pub(crate) mod test_util {
             mac_cycles_per_element: 1.0,
             energy_pj_per_op: 1.0,
             energy_pj_per_mac: 0.5,
-            leakage_mw: 2.0,
-            area_mm2: 0.5,
+            area_mm2_per_lane: 0.015_625,
         }
     }
 
@@ -108,6 +109,7 @@ pub(crate) mod test_util {
             bandwidth_bytes_per_cycle: 64,
             latency_cycles: 4,
             energy_pj_per_bit: 0.1,
+            area_mm2_per_byte: 0.0,
         }
     }
 
@@ -124,6 +126,7 @@ pub(crate) mod test_util {
                 macros_per_tile: 4,
                 resident_weight_kib: 0,
                 kv_buffer_kib: 0,
+                weight_path: WeightPath::GlobalBuffer,
                 global_buffer: buffer(256, 64, 2.0),
                 tile_buffer: buffer(16, 32, 0.5),
                 vector: vector_unit(),
@@ -139,6 +142,7 @@ pub(crate) mod test_util {
                 activation_bits: 8,
                 kv_bits: 8,
             },
+            technology: TechnologyConfig::cmos_65nm(),
             roofline: None,
         }
     }

@@ -1,8 +1,19 @@
 //! The vector / special-function unit: `lanes` elements in parallel, each op kind costing a
 //! number of cycles per group of `lanes` elements, and an energy per element op and per MAC.
+//! Its area is logic per lane and its leakage follows the area, so lanes are not free.
 
-use crate::config::VectorConfig;
+use crate::config::{TechnologyConfig, VectorConfig};
 use crate::program::VectorOp;
+
+/// Area of the unit: `lanes x area_mm2_per_lane`.
+pub fn vector_area_mm2(v: &VectorConfig) -> f64 {
+    f64::from(v.lanes) * v.area_mm2_per_lane
+}
+
+/// Leakage at nominal voltage: the unit's logic area x `logic_leakage_mw_per_mm2`.
+pub fn vector_leakage_mw(v: &VectorConfig, t: &TechnologyConfig) -> f64 {
+    vector_area_mm2(v) * t.logic_leakage_mw_per_mm2
+}
 
 /// Cycles per group of `lanes` elements for `op`. An embedding copy streams through the lanes
 /// like a residual add (one pass, no arithmetic), so it shares the add cost.
@@ -46,6 +57,17 @@ pub fn vector_energy_pj(v: &VectorConfig, op: VectorOp, elements: u64, macs: u64
 mod tests {
     use super::*;
     use crate::components::test_util::vector_unit;
+
+    #[test]
+    fn lanes_cost_area_and_leakage() {
+        let t = TechnologyConfig::cmos_65nm();
+        let mut v = vector_unit();
+        // 32 lanes x 0.015625 mm² = 0.5 mm²; x 2 mW/mm² = 1 mW.
+        assert!((vector_area_mm2(&v) - 0.5).abs() < 1e-12);
+        assert!((vector_leakage_mw(&v, &t) - 1.0).abs() < 1e-12);
+        v.lanes = 1024;
+        assert!((vector_area_mm2(&v) - 16.0).abs() < 1e-12);
+    }
 
     #[test]
     fn cycles_per_op_kind() {

@@ -64,6 +64,7 @@ pub(crate) const RULES: &[(&str, Rule)] = &[
     ("chip.global_buffer.capacity_kib", int(1, 1 << 30)),
     ("chip.global_buffer.energy_pj_per_bit", closed(0.0, 1e3)),
     ("chip.global_buffer.leakage_mw", closed(0.0, 1e5)),
+    ("chip.interconnect.area_mm2_per_byte", closed(0.0, 10.0)),
     (
         "chip.interconnect.bandwidth_bytes_per_cycle",
         int(1, 1 << 20),
@@ -84,17 +85,20 @@ pub(crate) const RULES: &[(&str, Rule)] = &[
     ("chip.tile_buffer.leakage_mw", closed(0.0, 1e5)),
     ("chip.tiles", int(1, 4096)),
     ("chip.vector.add_cycles_per_element", positive(1e6)),
-    ("chip.vector.area_mm2", closed(0.0, 1e5)),
+    ("chip.vector.area_mm2_per_lane", closed(0.0, 100.0)),
     ("chip.vector.argmax_cycles_per_element", positive(1e6)),
     ("chip.vector.energy_pj_per_mac", closed(0.0, 1e4)),
     ("chip.vector.energy_pj_per_op", closed(0.0, 1e4)),
     ("chip.vector.lanes", int(1, 65_536)),
-    ("chip.vector.leakage_mw", closed(0.0, 1e5)),
     ("chip.vector.mac_cycles_per_element", positive(1e6)),
     ("chip.vector.rmsnorm_cycles_per_element", positive(1e6)),
     ("chip.vector.rope_cycles_per_element", positive(1e6)),
     ("chip.vector.silu_cycles_per_element", positive(1e6)),
     ("chip.vector.softmax_cycles_per_element", positive(1e6)),
+    (
+        "chip.weight_path",
+        Rule::OneOf(&["global_buffer", "direct"]),
+    ),
     ("clock.freq_mhz", positive(5000.0)),
     ("description", Rule::Text),
     ("dram.channels", int(1, 64)),
@@ -105,12 +109,12 @@ pub(crate) const RULES: &[(&str, Rule)] = &[
     ("macro.adc.bits", int(1, 16)),
     ("macro.adc.columns_per_adc", int(1, 4096)),
     ("macro.adc.energy_pj_per_conversion", closed(0.0, 1e4)),
-    ("macro.area_mm2", positive(1e4)),
+    ("macro.area_um2_per_bit", positive(1e4)),
     ("macro.cols", int(8, 4096)),
     ("macro.energy_pj_per_mac", closed(0.0, 1e3)),
     ("macro.input_bits_per_cycle", int(1, 16)),
     ("macro.kind", Rule::OneOf(&["digital", "analog"])),
-    ("macro.leakage_mw", closed(0.0, 1e4)),
+    ("macro.leakage_nw_per_bit", closed(0.0, 1e6)),
     ("macro.ping_pong", Rule::Bool),
     ("macro.pipeline_depth_cycles", int(0, 1000)),
     ("macro.rows", int(8, 4096)),
@@ -127,6 +131,17 @@ pub(crate) const RULES: &[(&str, Rule)] = &[
     ("roofline.idle_power_w", closed(0.0, 1e5)),
     ("roofline.peak_tops", positive(1e6)),
     ("roofline.power_w", positive(1e5)),
+    ("technology.alpha", closed(1.0, 2.0)),
+    ("technology.curve_freq_mhz", positive(5000.0)),
+    ("technology.curve_voltage_v", positive(5.0)),
+    ("technology.logic_leakage_mw_per_mm2", closed(0.0, 1e4)),
+    ("technology.max_voltage_v", positive(5.0)),
+    ("technology.min_voltage_v", positive(5.0)),
+    ("technology.nominal_freq_mhz", positive(5000.0)),
+    ("technology.sram_area_mm2_per_kib", closed(0.0, 10.0)),
+    ("technology.sram_leakage_mw_per_kib", closed(0.0, 100.0)),
+    ("technology.sram_port_area_mm2_per_byte", closed(0.0, 10.0)),
+    ("technology.threshold_voltage_v", closed(0.0, 2.0)),
 ];
 
 /// Keys (leaves or tables) that may be absent.
@@ -137,6 +152,32 @@ pub(crate) const OPTIONAL: &[&str] = &[
     "macro.adc",
     "dram.energy_pj_per_bit",
     "roofline",
+    "technology",
+    "chip.weight_path",
+    "chip.global_buffer.area_mm2",
+    "chip.global_buffer.leakage_mw",
+    "chip.tile_buffer.area_mm2",
+    "chip.tile_buffer.leakage_mw",
+];
+
+/// Keys an earlier version had, with what replaced them, so an old file gets a pointer.
+pub(crate) const RENAMED: &[(&str, &str)] = &[
+    (
+        "macro.area_mm2",
+        "macro.area_um2_per_bit (area is derived from rows x cols)",
+    ),
+    (
+        "macro.leakage_mw",
+        "macro.leakage_nw_per_bit (leakage is derived from rows x cols)",
+    ),
+    (
+        "chip.vector.area_mm2",
+        "chip.vector.area_mm2_per_lane (area is derived from the lanes)",
+    ),
+    (
+        "chip.vector.leakage_mw",
+        "nothing: vector leakage follows its area (technology.logic_leakage_mw_per_mm2)",
+    ),
 ];
 
 /// All settable key paths (leaves), sorted. A stable public interface: `--set`, sweep specs.
@@ -375,9 +416,13 @@ fn check_table(origin: &str, prefix: &str, table: &mut Table) -> Result<(), Conf
             }
         } else {
             let paths = all_paths();
+            let hint = match RENAMED.iter().find(|(old, _)| *old == path) {
+                Some((_, new)) => format!("; it was replaced by {new} (see CHANGELOG.md)"),
+                None => did_you_mean(&path, paths.iter().map(String::as_str)),
+            };
             return Err(ConfigError::UnknownKey {
                 origin: origin.to_string(),
-                hint: did_you_mean(&path, paths.iter().map(String::as_str)),
+                hint,
                 key: path,
             });
         }

@@ -27,6 +27,10 @@ pub struct HardwareConfig {
     pub chip: ChipConfig,
     pub dram: DramSection,
     pub precision: PrecisionConfig,
+    /// Process figures the area, leakage and supply voltage of a CIM design follow from
+    /// (65 nm defaults when absent; see [`TechnologyConfig`]).
+    #[serde(default)]
+    pub technology: TechnologyConfig,
     /// Only for `kind = "roofline"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roofline: Option<RooflineConfig>,
@@ -74,15 +78,19 @@ pub struct MacroConfig {
     pub input_bits_per_cycle: u32,
     /// Adder-tree + shift-add pipeline latency added to every tile, in cycles.
     pub pipeline_depth_cycles: u32,
-    /// Energy of one MAC at `weight_bits` x activation bits.
+    /// Energy of one MAC at `weight_bits` x activation bits, at the nominal operating point
+    /// (`technology.nominal_freq_mhz` and the supply voltage the V-f curve gives there).
     pub energy_pj_per_mac: f64,
     /// Weight-write bandwidth into the array.
     pub write_bits_per_cycle: u32,
     pub write_energy_pj_per_bit: f64,
-    /// Two weight copies: write one while computing on the other.
+    /// Two weight copies: write one while computing on the other. The shadow copy is plain
+    /// SRAM: it costs `technology.sram_*` area and leakage per bit.
     pub ping_pong: bool,
-    pub leakage_mw: f64,
-    pub area_mm2: f64,
+    /// Leakage per bit of the compute array (cells, adder trees, drivers), at nominal voltage.
+    pub leakage_nw_per_bit: f64,
+    /// Area per bit of the compute array with its periphery; a macro is `rows x cols` bits.
+    pub area_um2_per_bit: f64,
     /// Analog variant only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adc: Option<AdcConfig>,
@@ -107,7 +115,14 @@ pub struct ChipConfig {
     /// 0 means: all macros may hold resident weights.
     pub resident_weight_kib: u64,
     /// On-chip KV-cache buffer; 0 = the KV cache lives in DRAM.
+    /// SRAM like every buffer: it costs area and leakage per KiB (`technology.sram_*`), and
+    /// reads and writes of the cache there cost the global buffer's energy per bit.
     pub kv_buffer_kib: u64,
+    /// How streamed weights reach the macros: through the global buffer (DRAM -> global
+    /// buffer -> interconnect -> tile buffer -> macro) or directly (DRAM -> interconnect ->
+    /// tile buffer -> macro, staged in the tile buffers only).
+    #[serde(default)]
+    pub weight_path: WeightPath,
     pub global_buffer: BufferConfig,
     pub tile_buffer: BufferConfig,
     pub vector: VectorConfig,
@@ -116,14 +131,39 @@ pub struct ChipConfig {
     pub other_area_mm2: f64,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WeightPath {
+    #[default]
+    GlobalBuffer,
+    Direct,
+}
+
+impl WeightPath {
+    pub fn name(self) -> &'static str {
+        match self {
+            WeightPath::GlobalBuffer => "global_buffer",
+            WeightPath::Direct => "direct",
+        }
+    }
+}
+
+/// An SRAM buffer. Its area and leakage follow from its capacity and port width
+/// (`technology.sram_*`) unless `area_mm2` / `leakage_mw` override them explicitly.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BufferConfig {
     pub capacity_kib: u64,
+    /// Port width: bytes read or written per cycle.
     pub bandwidth_bytes_per_cycle: u32,
+    /// Access energy at the nominal operating point.
     pub energy_pj_per_bit: f64,
-    pub leakage_mw: f64,
-    pub area_mm2: f64,
+    /// Explicit override of the derived leakage (a measured figure); absent = derived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leakage_mw: Option<f64>,
+    /// Explicit override of the derived area; absent = derived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub area_mm2: Option<f64>,
 }
 
 /// The vector / special-function unit: `lanes` elements per cycle, with per-op cycle and energy
@@ -143,16 +183,73 @@ pub struct VectorConfig {
     pub mac_cycles_per_element: f64,
     pub energy_pj_per_op: f64,
     pub energy_pj_per_mac: f64,
-    pub leakage_mw: f64,
-    pub area_mm2: f64,
+    /// Logic area per lane (datapath, registers, function units); leakage follows the area
+    /// (`technology.logic_leakage_mw_per_mm2`).
+    pub area_mm2_per_lane: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InterconnectConfig {
+    /// Bus width: bytes per cycle, shared by every transfer (activations and streamed weights).
     pub bandwidth_bytes_per_cycle: u32,
     pub latency_cycles: u32,
     pub energy_pj_per_bit: f64,
+    /// Drivers and repeaters per byte of width at each endpoint (the global buffer and every
+    /// tile); the wires route over logic. Leakage follows the area.
+    pub area_mm2_per_byte: f64,
+}
+
+/// Process figures of a CIM design: SRAM and logic density and leakage, and the supply voltage
+/// the clock needs. Sources in `docs/sources.md` §11; the defaults are the 65 nm figures.
+///
+/// Voltage follows the alpha-power law (Sakurai & Newton): the highest clock at supply V is
+/// `f(V) = curve_freq_mhz * g(V) / g(curve_voltage_v)` with `g(V) = (V - Vth)^alpha / V`,
+/// clamped to `[min_voltage_v, max_voltage_v]`. The presets' energies and leakages are stated
+/// at `nominal_freq_mhz`; at another clock dynamic energy scales with `(V / V_nominal)^2` and
+/// leakage power with `V / V_nominal`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TechnologyConfig {
+    pub sram_area_mm2_per_kib: f64,
+    pub sram_leakage_mw_per_kib: f64,
+    /// SRAM port periphery (sense amplifiers, drivers, muxes) per byte of port width.
+    pub sram_port_area_mm2_per_byte: f64,
+    pub logic_leakage_mw_per_mm2: f64,
+    /// The clock at which the configuration's energy and leakage figures are stated.
+    pub nominal_freq_mhz: f64,
+    /// A measured (frequency, voltage) point the V-f curve passes through.
+    pub curve_freq_mhz: f64,
+    pub curve_voltage_v: f64,
+    pub threshold_voltage_v: f64,
+    pub alpha: f64,
+    pub min_voltage_v: f64,
+    pub max_voltage_v: f64,
+}
+
+impl TechnologyConfig {
+    /// 65 nm CMOS (sources §11).
+    pub fn cmos_65nm() -> TechnologyConfig {
+        TechnologyConfig {
+            sram_area_mm2_per_kib: 0.011_83,
+            sram_leakage_mw_per_kib: 0.007_812_5,
+            sram_port_area_mm2_per_byte: 0.008_07,
+            logic_leakage_mw_per_mm2: 2.0,
+            nominal_freq_mhz: 200.0,
+            curve_freq_mhz: 350.0,
+            curve_voltage_v: 0.9,
+            threshold_voltage_v: 0.4,
+            alpha: 1.3,
+            min_voltage_v: 0.6,
+            max_voltage_v: 1.2,
+        }
+    }
+}
+
+impl Default for TechnologyConfig {
+    fn default() -> Self {
+        TechnologyConfig::cmos_65nm()
+    }
 }
 
 /// DRAM: a named preset (timing, organisation, currents) with the fields users sweep most.

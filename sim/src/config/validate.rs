@@ -94,6 +94,25 @@ impl HardwareConfig {
                 format!("0..={capacity_kib} (the CIM capacity of all macros)"),
             ));
         }
+        if self.kind == HardwareKind::Cim {
+            let t = &self.technology;
+            for (key, freq) in [
+                ("clock.freq_mhz", self.clock.freq_mhz),
+                ("technology.nominal_freq_mhz", t.nominal_freq_mhz),
+            ] {
+                match crate::components::supply_voltage_v(t, freq) {
+                    Ok(_) => {}
+                    Err(e @ crate::components::VoltageError::AboveCeiling { .. }) => {
+                        return Err(out_of_range(
+                            key,
+                            format!("{freq:?}"),
+                            format!("a clock the V-f curve reaches: {e}"),
+                        ))
+                    }
+                    Err(e) => return Err(invalid(origin, e.to_string())),
+                }
+            }
+        }
         match (self.kind, &self.roofline) {
             (HardwareKind::Roofline, None) => {
                 return Err(ConfigError::MissingKey {

@@ -4,10 +4,12 @@
 //! Buffer energy (the `buffer` component) is charged by data movement, one access per byte that
 //! enters or leaves a buffer:
 //! - a DRAM read of N bytes is written into the global buffer (N bytes), a DRAM write of N bytes
-//!   is read out of it (N bytes);
-//! - a macro weight write of b bits reads ceil(b / 8) bytes from the global buffer;
-//! - an interconnect transfer of N bytes reads N bytes from the global buffer and writes N bytes
-//!   into a tile buffer;
+//!   is read out of it (N bytes) — except streamed weights on the `direct` weight path, which
+//!   go from DRAM straight over the interconnect into the tile buffers;
+//! - an interconnect transfer of N bytes reads N bytes from the global buffer (unless it comes
+//!   from DRAM directly) and writes N bytes into the tile buffers; it takes as long as its
+//!   slowest hop ([`path_cycles`]);
+//! - a macro weight write of b bits reads ceil(b / 8) bytes from the tile buffers;
 //! - a macro compute reads, per macro, per tile and per input vector, `rows` activations from its
 //!   tile buffer and writes `cols / weight_bits` outputs back, each at the activation precision;
 //! - vector-unit operand traffic is part of the vector unit's energy per op and is not charged
@@ -16,11 +18,11 @@
 //! Byte counts are the requested ones (the useful data), not whole DRAM bursts.
 
 use crate::components::{
-    buffer_access_energy_pj, compute_cycles, compute_energy_pj, outputs_per_macro, transfer_cycles,
-    transfer_energy_pj, vector_cycles, vector_energy_pj, write_cycles, write_energy_pj,
+    buffer_access_energy_pj, compute_cycles, compute_energy_pj, outputs_per_macro, path_cycles,
+    transfer_energy_pj, vector_cycles, vector_energy_pj, write_cycles, write_energy_pj, Path,
 };
-use crate::config::HardwareConfig;
-use crate::program::TaskKind;
+use crate::config::{HardwareConfig, WeightPath};
+use crate::program::{DataClass, TaskKind};
 
 use super::stats::{BusyKind, EnergyKind};
 
@@ -60,7 +62,7 @@ impl CostModel {
                 let bits_per_macro = bits.div_ceil(u64::from(macros.max(1)));
                 energy[EnergyKind::MacroWrite as usize] += write_energy_pj(m, bits);
                 energy[EnergyKind::Buffer as usize] +=
-                    buffer_access_energy_pj(&chip.global_buffer, bits.div_ceil(8));
+                    buffer_access_energy_pj(&chip.tile_buffer, bits.div_ceil(8));
                 (write_cycles(m, bits_per_macro), BusyKind::MacroWrite)
             }
             TaskKind::MacroCompute {
@@ -90,19 +92,29 @@ impl CostModel {
                     vector_energy_pj(&chip.vector, op, elements, macs);
                 (vector_cycles(&chip.vector, op, elements), BusyKind::Vector)
             }
-            TaskKind::Transfer { bytes } => {
+            TaskKind::Transfer {
+                bytes,
+                tiles,
+                from_global_buffer,
+            } => {
                 energy[EnergyKind::Interconnect as usize] +=
                     transfer_energy_pj(&chip.interconnect, bytes);
-                energy[EnergyKind::Buffer as usize] +=
+                let gb_read = if from_global_buffer {
                     buffer_access_energy_pj(&chip.global_buffer, bytes)
-                        + buffer_access_energy_pj(&chip.tile_buffer, bytes);
-                (
-                    transfer_cycles(&chip.interconnect, bytes),
-                    BusyKind::Interconnect,
-                )
+                } else {
+                    0.0
+                };
+                energy[EnergyKind::Buffer as usize] +=
+                    gb_read + buffer_access_energy_pj(&chip.tile_buffer, bytes);
+                let path = Path {
+                    interconnect: &chip.interconnect,
+                    global_buffer: from_global_buffer.then_some(&chip.global_buffer),
+                    tile_buffer: &chip.tile_buffer,
+                };
+                (path_cycles(&path, bytes, tiles), BusyKind::Interconnect)
             }
-            TaskKind::DramRead { bytes, .. } | TaskKind::DramWrite { bytes, .. } => {
-                energy[EnergyKind::Buffer as usize] += self.dram_buffer_energy(bytes);
+            TaskKind::DramRead { bytes, class, .. } | TaskKind::DramWrite { bytes, class, .. } => {
+                energy[EnergyKind::Buffer as usize] += self.dram_buffer_energy(class, bytes);
                 (0, BusyKind::Dram)
             }
         };
@@ -112,8 +124,15 @@ impl CostModel {
         }
     }
 
-    /// Global-buffer energy of `bytes` arriving from or leaving for DRAM.
-    pub(crate) fn dram_buffer_energy(&self, bytes: u64) -> f64 {
-        buffer_access_energy_pj(&self.cfg.chip.global_buffer, bytes)
+    /// Global-buffer energy of `bytes` of `class` arriving from or leaving for DRAM; none for
+    /// weights on the `direct` path (the transfer that carries them charges the tile buffers).
+    pub(crate) fn dram_buffer_energy(&self, class: DataClass, bytes: u64) -> f64 {
+        match (class, self.cfg.chip.weight_path) {
+            (DataClass::Weights, WeightPath::Direct) => 0.0,
+            (DataClass::Weights, WeightPath::GlobalBuffer)
+            | (DataClass::KvCache | DataClass::Activations, _) => {
+                buffer_access_energy_pj(&self.cfg.chip.global_buffer, bytes)
+            }
+        }
     }
 }

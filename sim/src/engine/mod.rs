@@ -27,7 +27,9 @@ mod timeline;
 pub use stats::{PhaseStats, RunTotals};
 pub use timeline::{resource_name, TimelineEvent};
 
-use crate::components::{clock_period_ps, peak_macs_per_s, static_power_mw, total_macros};
+use crate::components::{
+    clock_period_ps, energy_scale_or_nominal, peak_macs_per_s, static_power_mw, total_macros,
+};
 use crate::config::{HardwareConfig, HardwareKind};
 use crate::program::Program;
 
@@ -192,6 +194,8 @@ pub struct Engine {
     total_macros: u64,
     peak_macs_per_s: f64,
     static_power_mw: f64,
+    /// `(V / V_nominal)²` at the configured clock (see `components::voltage`).
+    dynamic_energy_scale: f64,
     dram_energy_pj_per_bit: Option<f64>,
     now_ps: u64,
     totals: RunTotals,
@@ -245,6 +249,7 @@ impl Engine {
             total_macros: total_macros(cfg),
             peak_macs_per_s: peak_macs_per_s(cfg, cfg.precision.activation_bits),
             static_power_mw: static_power_mw(cfg),
+            dynamic_energy_scale: energy_scale_or_nominal(cfg).dynamic,
             dram_energy_pj_per_bit,
             now_ps: 0,
             totals: RunTotals::new(),
@@ -300,6 +305,13 @@ impl Engine {
             }
             // Charged per task by the analytic DRAM.
             (Fidelity::Analytic, _) => {}
+        }
+        // The cost model charges energies at the nominal operating point; the clock's supply
+        // voltage scales the on-chip switching energy here, once per program.
+        for kind in EnergyKind::ALL {
+            if kind.scales_with_v_squared() {
+                energy[kind as usize] *= self.dynamic_energy_scale;
+            }
         }
         energy[EnergyKind::Leakage as usize] = self.static_power_mw * time_ps as f64 * 1e-3;
         let stats = PhaseStats {

@@ -34,10 +34,11 @@ pub(crate) fn resource_index(r: Resource) -> usize {
         Resource::Dram => DRAM,
         Resource::Vector => 1,
         Resource::Interconnect => 2,
+        Resource::ActivationBus => 3,
         // A group and its write port side by side, so the arrays stay dense with or without
         // write ports.
-        Resource::MacroGroup(g) => 3 + 2 * g as usize,
-        Resource::MacroWritePort(g) => 4 + 2 * g as usize,
+        Resource::MacroGroup(g) => 4 + 2 * g as usize,
+        Resource::MacroWritePort(g) => 5 + 2 * g as usize,
     }
 }
 
@@ -122,7 +123,9 @@ fn prepare(
             Resource::Dram => dram_kind,
             Resource::MacroGroup(_) => !dram_kind,
             Resource::MacroWritePort(_) => matches!(t.kind, TaskKind::MacroWrite { .. }),
-            Resource::Vector | Resource::Interconnect => !dram_kind && !macro_kind,
+            Resource::Vector | Resource::Interconnect | Resource::ActivationBus => {
+                !dram_kind && !macro_kind
+            }
         };
         if !ok {
             return Err(EngineError::InvalidProgram {
@@ -428,7 +431,8 @@ impl super::Engine {
                     _ => unreachable!("prepare() keeps non-DRAM tasks off the DRAM resource"),
                 };
                 let requests = self.count_dram(st, addr, bytes, class, is_write);
-                st.energy[EnergyKind::Buffer as usize] += self.cost.dram_buffer_energy(bytes);
+                st.energy[EnergyKind::Buffer as usize] +=
+                    self.cost.dram_buffer_energy(class, bytes);
                 s.start_ps[id as usize] = now;
                 s.busy_kind[id as usize] = BusyKind::Dram as u8;
                 st.busy.start(BusyKind::Dram, now);

@@ -30,6 +30,19 @@ impl EnergyKind {
         EnergyKind::Leakage,
     ];
 
+    /// On-chip switching energy, which scales with the supply voltage squared (DRAM is
+    /// off-chip; leakage scales with the voltage itself, in the static power).
+    pub(crate) fn scales_with_v_squared(self) -> bool {
+        match self {
+            EnergyKind::MacroCompute
+            | EnergyKind::MacroWrite
+            | EnergyKind::Vector
+            | EnergyKind::Interconnect
+            | EnergyKind::Buffer => true,
+            EnergyKind::Dram | EnergyKind::Leakage => false,
+        }
+    }
+
     pub(crate) fn name(self) -> &'static str {
         match self {
             EnergyKind::Dram => "dram",

@@ -165,7 +165,11 @@ fn independent_tasks_on_different_resources_overlap() {
     p.push(compute(1, 4, 10, 0), Resource::MacroGroup(0), &[], l, None);
     p.push(vector(3200), Resource::Vector, &[], l, None);
     p.push(
-        TaskKind::Transfer { bytes: 640 },
+        TaskKind::Transfer {
+            bytes: 640,
+            tiles: 4,
+            from_global_buffer: true,
+        },
         Resource::Interconnect,
         &[],
         l,
@@ -175,6 +179,8 @@ fn independent_tasks_on_different_resources_overlap() {
     let s = e.run(&p).unwrap();
     let m = compute_cycles(&cfg.cim_macro, 8, 4, 10); // 323
     let v = vector_cycles(&cfg.chip.vector, VectorOp::Add, 3200); // 100
+                                                                  // 640 B: the global buffer's 64 B port and the bus take 10 cycles, 4 tile buffers of
+                                                                  // 32 B take 5; + 4 cycles of latency.
     let t = transfer_cycles(&cfg.chip.interconnect, 640); // 14
     assert_eq!((m, v, t), (323, 100, 14));
     assert_eq!(s.time_ps, m * CYCLE);
@@ -442,7 +448,14 @@ fn random_program(spec: &[(u8, u16, [u16; 3])]) -> Program {
                 Resource::MacroGroup(u32::from(kind % 3)),
             ),
             3 => (vector(size), Resource::Vector),
-            _ => (TaskKind::Transfer { bytes: size }, Resource::Interconnect),
+            _ => (
+                TaskKind::Transfer {
+                    bytes: size,
+                    tiles: u32::from(kind % 3) + 1,
+                    from_global_buffer: kind % 2 == 0,
+                },
+                Resource::Interconnect,
+            ),
         };
         p.push(k, r, &d, l, None);
     }

@@ -39,5 +39,6 @@ pub fn resource_name(r: Resource) -> String {
         Resource::MacroWritePort(g) => format!("macro_group_{g}_write"),
         Resource::Vector => "vector".to_string(),
         Resource::Interconnect => "interconnect".to_string(),
+        Resource::ActivationBus => "interconnect_activations".to_string(),
     }
 }
