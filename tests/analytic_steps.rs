@@ -48,7 +48,7 @@ proptest! {
         let opts = RunOptions {
             prompt_tokens: prompt,
             generate_tokens: generate,
-            weight_bits: bits,
+            weight_bits: Some(bits),
             mapping: strategy_names()[s].to_string(),
             fidelity: RunFidelity::Analytic,
             ..RunOptions::default()

@@ -113,7 +113,7 @@ fn options(fidelity: RunFidelity) -> impl Strategy<Value = RunOptions> {
             prompt_tokens: prompt,
             generate_tokens: generate,
             batch,
-            weight_bits: bits,
+            weight_bits: Some(bits),
             mapping: mapping.to_string(),
             fidelity,
             exact: false,

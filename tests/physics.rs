@@ -96,7 +96,7 @@ fn options(c: &Case, fidelity: RunFidelity) -> RunOptions {
         prompt_tokens: c.prompt,
         generate_tokens: c.generate,
         batch: c.batch,
-        weight_bits: if c.int8 { 8 } else { 4 },
+        weight_bits: Some(if c.int8 { 8 } else { 4 }),
         mapping: c.mapping.to_string(),
         fidelity,
         ..RunOptions::default()

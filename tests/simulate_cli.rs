@@ -383,3 +383,40 @@ fn a_run_without_decode_steps_has_no_decode_metrics() {
         "{text}"
     );
 }
+
+/// The weight precision comes from one place: the configuration's `macro.weight_bits` unless
+/// `--weights` is given, reported as what ran, the same in `simulate`, `compile` and `plot`.
+#[test]
+fn weight_precision_comes_from_the_configuration_unless_weights_is_given() {
+    let base = ["--fidelity", "analytic", "--set", "macro.weight_bits=8"];
+    let args: Vec<&str> = SMALL.iter().copied().chain(base).collect();
+    let from_config = simulate_json(&args);
+    assert_eq!(from_config["weights"], "int8");
+    let explicit: Vec<&str> = args.iter().copied().chain(["--weights", "int8"]).collect();
+    let explicit = simulate_json(&explicit);
+    assert_eq!(from_config["dram_read_bytes"], explicit["dram_read_bytes"]);
+    let default: Vec<&str> = SMALL
+        .iter()
+        .copied()
+        .chain(["--fidelity", "analytic"])
+        .collect();
+    let int4 = simulate_json(&default);
+    assert_eq!(int4["weights"], "int4");
+    assert!(
+        from_config["dram_read_bytes"].as_u64().unwrap()
+            > int4["dram_read_bytes"].as_u64().unwrap() * 3 / 2,
+        "INT8 weights move about twice the bytes"
+    );
+    // --weights overrides the configuration.
+    let over: Vec<&str> = args.iter().copied().chain(["--weights", "int4"]).collect();
+    assert_eq!(simulate_json(&over)["weights"], "int4");
+    // compile resolves it the same way.
+    let out = cimsim()
+        .args(["compile", "--model", "smollm2-135m", "--prompt", "4"])
+        .args(["--set", "macro.weight_bits=8", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["weight_bits"].as_u64(), Some(8));
+}

@@ -71,9 +71,9 @@ pub struct RunArgs {
     /// A shipped model name, a card (.toml) or a Hugging Face config.json.
     #[arg(long)]
     pub model: String,
-    /// Weight precision.
-    #[arg(long, value_enum, default_value = "int4")]
-    pub weights: Weights,
+    /// Weight precision [default: the configuration's macro.weight_bits].
+    #[arg(long, value_enum)]
+    pub weights: Option<Weights>,
     /// Mapping strategy.
     #[arg(long, default_value = mappings::DEFAULT_STRATEGY)]
     pub mapping: String,
@@ -191,10 +191,7 @@ fn options(run: &RunArgs, prompt: u64, generate: u64) -> RunOptions {
         prompt_tokens: prompt,
         generate_tokens: generate,
         batch: run.batch,
-        weight_bits: match run.weights {
-            Weights::Int4 => 4,
-            Weights::Int8 => 8,
-        },
+        weight_bits: run.weights.map(Weights::bits),
         mapping: run.mapping.clone(),
         fidelity: match run.fidelity {
             FidelityArg::Cycle => RunFidelity::Cycle,
@@ -244,6 +241,8 @@ fn run_context(a: ContextArgs) -> anyhow::Result<()> {
     }
     let prompts = prompt_lengths(max_context - 2, a.points);
     let mut series = Vec::new();
+    // What ran (the configuration's precision unless --weights was given).
+    let mut weights_label = String::new();
     for config in &a.configs {
         let mut points = Vec::new();
         for &p in &prompts {
@@ -254,6 +253,7 @@ fn run_context(a: ContextArgs) -> anyhow::Result<()> {
                 anyhow::anyhow!("{} on {config}: the run has no decode step", card.name)
             })?;
             points.push((p + 1, latency));
+            weights_label.clone_from(&r.weights);
         }
         series.push(ContextSeries {
             label: config.clone(),
@@ -264,20 +264,13 @@ fn run_context(a: ContextArgs) -> anyhow::Result<()> {
         format!(
             "Per-token latency vs context: {} ({}, {})",
             card.name,
-            weights_name(a.run.weights),
+            weights_label.to_uppercase(),
             fidelity_name(a.run.fidelity)
         )
     });
     context_chart(&series, &title, &a.out).map_err(plot_error)?;
     wrote(&a.out);
     Ok(())
-}
-
-fn weights_name(w: Weights) -> &'static str {
-    match w {
-        Weights::Int4 => "INT4",
-        Weights::Int8 => "INT8",
-    }
 }
 
 fn fidelity_name(f: FidelityArg) -> &'static str {

@@ -29,9 +29,9 @@ pub struct SimulateArgs {
     /// Sequences sharing the weights.
     #[arg(long, default_value_t = 1)]
     pub batch: u64,
-    /// Weight precision (sets macro.weight_bits).
-    #[arg(long, value_enum, default_value = "int4")]
-    pub weights: Weights,
+    /// Weight precision; sets macro.weight_bits [default: the configuration's macro.weight_bits].
+    #[arg(long, value_enum)]
+    pub weights: Option<Weights>,
     /// Mapping strategy: balanced-pipeline, sequential, double-buffered or resident.
     #[arg(long, default_value = mappings::DEFAULT_STRATEGY)]
     pub mapping: String,
@@ -84,7 +84,7 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
         prompt_tokens: args.prompt,
         generate_tokens: args.generate,
         batch: args.batch,
-        weight_bits: args.weights.bits(),
+        weight_bits: args.weights.map(Weights::bits),
         mapping: args.mapping.clone(),
         fidelity: args.fidelity.to_run(),
         exact: args.exact,

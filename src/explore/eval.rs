@@ -162,8 +162,10 @@ impl<'a> Evaluator<'a> {
             match key.as_str() {
                 "mapping" => opts.mapping = value.clone(),
                 "weights" => {
-                    opts.weight_bits = weight_bits(value)
-                        .ok_or_else(|| format!("weights `{value}`: allowed int4 or int8"))?
+                    opts.weight_bits = Some(
+                        weight_bits(value)
+                            .ok_or_else(|| format!("weights `{value}`: allowed int4 or int8"))?,
+                    )
                 }
                 _ => overrides.push(format!("{key}={value}")),
             }

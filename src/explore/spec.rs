@@ -48,8 +48,8 @@ pub struct WorkloadSpec {
     pub prompt_tokens: u64,
     pub generate_tokens: u64,
     pub batch: u64,
-    /// 4 or 8.
-    pub weight_bits: u32,
+    /// 4 or 8; `None` runs each point's configuration's `macro.weight_bits`.
+    pub weight_bits: Option<u32>,
     pub mapping: String,
 }
 
@@ -358,7 +358,7 @@ fn check_workload(raw: Option<&RawWorkload>, err: &ErrFn) -> Result<WorkloadSpec
         prompt_tokens: 128,
         generate_tokens: 128,
         batch: 1,
-        weight_bits: 4,
+        weight_bits: None,
         mapping: mappings::DEFAULT_STRATEGY.to_string(),
     };
     let Some(raw) = raw else { return Ok(w) };
@@ -374,7 +374,7 @@ fn check_workload(raw: Option<&RawWorkload>, err: &ErrFn) -> Result<WorkloadSpec
     w.generate_tokens = positive(&raw.generate, "generate", w.generate_tokens)?;
     w.batch = positive(&raw.batch, "batch", w.batch)?;
     if let Some(s) = &raw.weights {
-        w.weight_bits = weight_bits(s.get_ref()).ok_or_else(|| {
+        w.weight_bits = Some(weight_bits(s.get_ref()).ok_or_else(|| {
             err(
                 Some(s.span()),
                 format!(
@@ -382,7 +382,7 @@ fn check_workload(raw: Option<&RawWorkload>, err: &ErrFn) -> Result<WorkloadSpec
                     s.get_ref()
                 ),
             )
-        })?;
+        })?);
     }
     if let Some(s) = &raw.mapping {
         check_mapping(s.get_ref())

@@ -54,8 +54,10 @@ pub struct RunOptions {
     pub prompt_tokens: u64,
     pub generate_tokens: u64,
     pub batch: u64,
-    /// Bits per weight (4 or 8); overrides `macro.weight_bits`.
-    pub weight_bits: u32,
+    /// Bits per weight; `None` runs the configuration's `macro.weight_bits`. The one source
+    /// of a run's precision: every command and sweep resolves it here, and the record reports
+    /// what ran.
+    pub weight_bits: Option<u32>,
     pub mapping: String,
     pub fidelity: RunFidelity,
     /// Evaluate every decode step (no step sampling at either fidelity).
@@ -70,7 +72,7 @@ impl Default for RunOptions {
             prompt_tokens: 128,
             generate_tokens: 128,
             batch: 1,
-            weight_bits: 4,
+            weight_bits: None,
             mapping: mappings::DEFAULT_STRATEGY.to_string(),
             fidelity: RunFidelity::Cycle,
             exact: false,
@@ -98,6 +100,11 @@ pub struct RunOutput {
     pub decode_steps_evaluated: usize,
 }
 
+/// The weight precision a run uses: `--weights` when given, else the configuration's.
+pub fn resolved_weight_bits(cfg: &HardwareConfig, opts: &RunOptions) -> u32 {
+    opts.weight_bits.unwrap_or(cfg.cim_macro.weight_bits)
+}
+
 /// Checks the workload against the model before anything runs.
 pub fn check_workload(card: &ModelCard, opts: &RunOptions) -> Result<Workload, RunError> {
     let bad = |m: String| Err(RunError::BadInput(m));
@@ -109,12 +116,6 @@ pub fn check_workload(card: &ModelCard, opts: &RunOptions) -> Result<Workload, R
     }
     if opts.batch == 0 || opts.batch > 65_536 {
         return bad(format!("--batch must be 1..=65536, got {}", opts.batch));
-    }
-    if !matches!(opts.weight_bits, 4 | 8) {
-        return bad(format!(
-            "--weights must be int4 or int8, got {} bits",
-            opts.weight_bits
-        ));
     }
     let context = opts.prompt_tokens.saturating_add(opts.generate_tokens);
     if context > card.max_context {
@@ -141,9 +142,12 @@ pub fn simulate(
     let workload = check_workload(card, opts)?;
     check_run_scale(card, &workload)?;
     let mut cfg = cfg.clone();
-    cfg.cim_macro.weight_bits = opts.weight_bits;
-    cfg.validate()
-        .map_err(|e| RunError::BadInput(format!("with --weights int{}: {e}", opts.weight_bits)))?;
+    let weight_bits = resolved_weight_bits(&cfg, opts);
+    if let Some(bits) = opts.weight_bits {
+        cfg.cim_macro.weight_bits = bits;
+        cfg.validate()
+            .map_err(|e| RunError::BadInput(format!("with --weights int{bits}: {e}")))?;
+    }
     let strategy =
         strategy_by_name(&opts.mapping).map_err(|e| RunError::BadInput(e.to_string()))?;
     let roofline = cfg.kind == HardwareKind::Roofline;
@@ -204,7 +208,7 @@ pub fn simulate(
             strategy.name().to_string()
         },
         fidelity: fidelity_name.to_string(),
-        weights: format!("int{}", opts.weight_bits),
+        weights: format!("int{weight_bits}"),
         prompt_tokens: workload.prompt_tokens,
         generated_tokens: workload.generate_tokens,
         batch: workload.batch,
