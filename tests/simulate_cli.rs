@@ -420,3 +420,78 @@ fn weight_precision_comes_from_the_configuration_unless_weights_is_given() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["weight_bits"].as_u64(), Some(8));
 }
+
+/// A trace of a sampled 128-token run spans the whole simulated time: the simulated prefill and
+/// first decode step, then one estimated span per other step; the file says what it covers.
+#[test]
+fn the_trace_of_a_sampled_run_spans_the_whole_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("run.trace.json");
+    let out = cimsim()
+        .args([
+            "simulate",
+            "--model",
+            "smollm2-135m",
+            "--prompt",
+            "128",
+            "--generate",
+            "128",
+        ])
+        .arg("--trace")
+        .arg(&path)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let record: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let simulated_us = record["simulated_s"].as_f64().unwrap() * 1e6;
+    let trace: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let spans: Vec<&Value> = trace["traceEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["ph"] == "X")
+        .collect();
+    let end_us = spans
+        .iter()
+        .map(|e| e["ts"].as_f64().unwrap() + e["dur"].as_f64().unwrap())
+        .fold(0.0, f64::max);
+    assert!(
+        (end_us - simulated_us).abs() <= 1e-3 * simulated_us,
+        "trace ends at {end_us} us, the run at {simulated_us} us"
+    );
+    // 126 estimated steps, each named, on their own track.
+    let estimated = spans
+        .iter()
+        .filter(|e| {
+            e["name"]
+                .as_str()
+                .is_some_and(|n| n.ends_with("interpolated"))
+        })
+        .count();
+    assert_eq!(estimated, 126);
+    let coverage = trace["otherData"]["coverage"].as_str().unwrap();
+    assert!(coverage.contains("estimated spans"), "{coverage}");
+}
+
+#[test]
+fn the_cycle_table_says_how_the_run_was_sampled() {
+    let out = cimsim().args(["simulate"]).args(SMALL).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("sampling: the prefill and 2 of 2 decode steps"),
+        "{text}"
+    );
+    let exact = cimsim()
+        .args(["simulate", "--exact"])
+        .args(SMALL)
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8(exact.stdout)
+        .unwrap()
+        .contains("sampling:"));
+}

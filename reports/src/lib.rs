@@ -12,4 +12,4 @@ pub mod trace;
 
 pub use export::{exporter_by_name, CsvExporter, Exporter, JsonExporter, MarkdownExporter};
 pub use record::RunRecord;
-pub use trace::{chrome_trace_json, TraceEvent};
+pub use trace::{chrome_trace_json, chrome_trace_json_with_coverage, TraceEvent};

@@ -68,6 +68,20 @@ pub fn chrome_trace_json(events: &[TraceEvent]) -> String {
     serde_json::json!({ "traceEvents": out, "displayTimeUnit": "ns" }).to_string()
 }
 
+/// [`chrome_trace_json`] with a note on what the timeline covers, in the file's `otherData`
+/// (shown by Perfetto's "Info and stats" and by chrome://tracing's metadata view).
+pub fn chrome_trace_json_with_coverage(events: &[TraceEvent], coverage: &str) -> String {
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&chrome_trace_json(events)).unwrap_or(serde_json::Value::Null);
+    if let serde_json::Value::Object(map) = &mut doc {
+        map.insert(
+            "otherData".to_string(),
+            serde_json::json!({ "coverage": coverage }),
+        );
+    }
+    doc.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

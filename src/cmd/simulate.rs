@@ -8,7 +8,9 @@ use super::{bad_input, write_atomic};
 use anyhow::Context;
 use cimsim::run::{simulate, RunError, RunOptions};
 use clap::Args;
-use reports::{chrome_trace_json, CsvExporter, Exporter, MarkdownExporter, RunRecord};
+use reports::{
+    chrome_trace_json_with_coverage, CsvExporter, Exporter, MarkdownExporter, RunRecord,
+};
 use std::path::PathBuf;
 use workloads::load_model;
 
@@ -51,7 +53,10 @@ pub struct SimulateArgs {
     /// Also write the results as CSV (a header and one row per model).
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
-    /// Also write a Chrome trace-event JSON of the timeline (open in Perfetto).
+    /// Also write a Chrome trace-event JSON of the timeline (open in Perfetto; cycle fidelity).
+    /// Sampled runs trace the prefill and the first decode step task by task and every other
+    /// decode step as one estimated span on its own track, so the timeline spans the whole run;
+    /// with --exact every task of every step. The file's `otherData.coverage` says which.
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
 }
@@ -92,25 +97,16 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
     };
     let mut records = Vec::with_capacity(cards.len());
     let mut trace = Vec::new();
+    let mut coverage = String::new();
     let mut notes: Vec<Option<String>> = Vec::with_capacity(cards.len());
     for card in &cards {
         let out = simulate(card, &cfg, &args.hardware.config, &opts).map_err(|e| match e {
             RunError::BadInput(m) => bad_input(format!("{}: {m}", card.name)),
             RunError::Internal(m) => anyhow::anyhow!("{}: {m}", card.name),
         })?;
-        // How the analytic decode was sampled, for the plain-text summary.
-        let steps = out.record.generated_tokens.saturating_sub(1);
-        notes.push(
-            (out.record.fidelity == "analytic" && (out.decode_steps_evaluated as u64) < steps)
-                .then(|| {
-                    format!(
-                        "\nsampling: {} of {steps} decode steps evaluated, the rest interpolated \
-                         within {}% of the decode totals (--exact evaluates all)\n",
-                        out.decode_steps_evaluated,
-                        cimsim::run::ANALYTIC_STEP_TOLERANCE * 100.0
-                    )
-                }),
-        );
+        // What was simulated and what estimated, for the plain-text summary.
+        notes.push(out.sampling_note.map(|n| format!("\n{n}\n")));
+        coverage = out.trace_coverage.unwrap_or_default();
         records.push(out.record);
         trace = out.trace;
     }
@@ -128,7 +124,10 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
                 records.first().map(|r| r.fidelity.as_str()).unwrap_or("?")
             )));
         }
-        write_atomic(path, chrome_trace_json(&trace).as_bytes())?;
+        write_atomic(
+            path,
+            chrome_trace_json_with_coverage(&trace, &coverage).as_bytes(),
+        )?;
     }
     if args.json {
         let text = match records.as_slice() {

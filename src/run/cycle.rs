@@ -396,7 +396,36 @@ pub fn run_cycle(
         };
         decode.push(fig.with_counts_of(counts));
     }
+    if opts.record_timeline {
+        estimated_step_spans(&prefill, &decode, &kv_lens, &mut trace);
+    }
     Ok((prefill, decode, trace))
+}
+
+/// Track of the decode steps a sampled timeline does not simulate: one labelled span per step,
+/// placed where the step falls in the run, so the trace covers the whole simulated time.
+pub const ESTIMATED_TRACK: &str = "decode steps (estimated, not simulated)";
+
+/// After the prefill and the first decode step (simulated in full on the timeline), one span
+/// per remaining step, as long as its interpolated time.
+fn estimated_step_spans(
+    prefill: &PhaseFigures,
+    decode: &[PhaseFigures],
+    kv_lens: &[u64],
+    trace: &mut Vec<TraceEvent>,
+) {
+    let ps = |s: f64| (s * 1e12).round() as u64;
+    let mut at_s = prefill.time_s + decode.first().map_or(0.0, |d| d.time_s);
+    for (i, (step, kv_len)) in decode.iter().zip(kv_lens).enumerate().skip(1) {
+        let end_s = at_s + step.time_s;
+        trace.push(TraceEvent {
+            track: ESTIMATED_TRACK.to_string(),
+            name: format!("decode step {} (KV length {kv_len}), interpolated", i + 1),
+            start_ps: ps(at_s),
+            end_ps: ps(end_s),
+        });
+        at_s = end_s;
+    }
 }
 
 /// Exact counts of every decode step: from the affine model of `step_counts.rs` when the

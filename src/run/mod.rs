@@ -98,6 +98,11 @@ pub struct RunOutput {
     /// Decode steps evaluated one by one (all of them with `exact`; the analytic fidelity
     /// samples, see `analytic_steps.rs`; cycle runs report their own sampling elsewhere).
     pub decode_steps_evaluated: usize,
+    /// What the run simulated and what it estimated, for the plain-text summary; `None` when
+    /// everything was evaluated (`--exact`, or nothing to sample).
+    pub sampling_note: Option<String>,
+    /// What the timeline covers, when one was recorded (written into the trace file).
+    pub trace_coverage: Option<String>,
 }
 
 /// The weight precision a run uses: `--weights` when given, else the configuration's.
@@ -256,11 +261,75 @@ pub fn simulate(
             .collect(),
         time_breakdown_s: total.busy_s.clone(),
     };
+    let (sampling_note, trace_coverage) = if roofline {
+        (None, None)
+    } else {
+        sampling_notes(card, opts, weight_bits, steps as usize, evaluated)
+    };
     Ok(RunOutput {
         record,
         trace,
         decode_steps_evaluated: evaluated,
+        sampling_note,
+        trace_coverage,
     })
+}
+
+/// What a run simulated and what it estimated, in words: the sampling note of the plain-text
+/// summary and the coverage of the timeline.
+fn sampling_notes(
+    card: &ModelCard,
+    opts: &RunOptions,
+    weight_bits: u32,
+    steps: usize,
+    evaluated: usize,
+) -> (Option<String>, Option<String>) {
+    match (opts.fidelity, opts.exact) {
+        (RunFidelity::Analytic, _) => {
+            let note = (evaluated < steps).then(|| {
+                format!(
+                    "sampling: {evaluated} of {steps} decode steps evaluated, the rest \
+                     interpolated within {}% of the decode totals (--exact evaluates all)",
+                    ANALYTIC_STEP_TOLERANCE * 100.0
+                )
+            });
+            (note, None)
+        }
+        (RunFidelity::Cycle, true) => (
+            None,
+            opts.record_timeline.then(|| {
+                "the whole run: every task of the prefill and of every decode step, simulated"
+                    .to_string()
+            }),
+        ),
+        (RunFidelity::Cycle, false) => {
+            let simulated = sampled_steps(steps, false).len();
+            let pieces = if opts.mapping == "resident" {
+                "each simulated whole".to_string()
+            } else {
+                let (k1, k2) = cycle::sampled_layers(card, weight_bits);
+                format!(
+                    "each from pieces of {k1} and {k2} decoder layers and two LM-head widths, \
+                     extrapolated to {} layers",
+                    card.num_layers
+                )
+            };
+            let note = format!(
+                "sampling: the prefill and {simulated} of {steps} decode steps simulated command \
+                 by command ({pieces}); the other decode steps interpolated; MACs and DRAM bytes \
+                 exact (--exact simulates everything)"
+            );
+            let coverage = format!(
+                "the prefill and the first decode step, every task simulated; the other {} decode \
+                 steps as estimated spans on the track `{}`, each as long as its interpolated \
+                 time, so the timeline ends at the run's simulated time (--exact simulates every \
+                 step)",
+                steps.saturating_sub(1),
+                cycle::ESTIMATED_TRACK
+            );
+            (Some(note), opts.record_timeline.then_some(coverage))
+        }
+    }
 }
 
 /// The headline metrics of a run (see `reports::metrics`): per phase, system and chip energy.
