@@ -264,7 +264,7 @@ pub fn simulate(
     let (sampling_note, trace_coverage) = if roofline {
         (None, None)
     } else {
-        sampling_notes(card, opts, weight_bits, steps as usize, evaluated)
+        sampling_notes(card, opts, weight_bits, steps, evaluated)
     };
     Ok(RunOutput {
         record,
