@@ -575,3 +575,52 @@ fn screen_budget_refines_the_closest_candidates_and_says_what_it_guarantees() {
     );
     assert_same_files(&merged2, &out, &SCREENED);
 }
+
+/// Two mapping names that plan a design identically are one run: the rows carry the same
+/// figures, each its own name and the other's in `same_plan_as`, and the sweep says so.
+#[test]
+fn mappings_with_the_same_plan_are_evaluated_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = write_spec(
+        dir.path(),
+        "s.toml",
+        "models = [\"smollm2-135m\"]\n[workload]\nprompt = 8\ngenerate = 4\n[space]\n\
+         mapping = [\"balanced-pipeline\", \"double-buffered\"]\n",
+    );
+    let out = dir.path().join("out");
+    let assert = sweep_cmd(&spec, &out, &["--fidelity", "analytic"])
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("1 points share a run"), "{stderr}");
+    let text = read(&out.join("results.csv"));
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let rows: Vec<Vec<String>> = lines
+        .map(|l| {
+            csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(l.as_bytes())
+                .records()
+                .next()
+                .unwrap()
+                .unwrap()
+                .iter()
+                .map(str::to_string)
+                .collect()
+        })
+        .collect();
+    let col = |n: &str| header.iter().position(|h| *h == n).unwrap();
+    assert_eq!(rows[0][col("mapping")], "balanced-pipeline");
+    assert_eq!(rows[1][col("mapping")], "double-buffered");
+    assert_eq!(rows[0][col("same_plan_as")], "[\"double-buffered\"]");
+    assert_eq!(rows[1][col("same_plan_as")], "[\"balanced-pipeline\"]");
+    for m in [
+        "decode_s_per_token",
+        "decode_j_per_token",
+        "ttft_s",
+        "area_mm2",
+    ] {
+        assert_eq!(rows[0][col(m)], rows[1][col(m)], "{m}");
+    }
+}

@@ -33,7 +33,7 @@ pub use error::MappingError;
 pub use hw::{dram_streaming_efficiency, HwNumbers};
 pub use roofline::roofline_phase;
 pub use strategy::{
-    strategy_by_name, strategy_names, CompileContext, MappingPlan, MappingStrategy, ResidentSlot,
-    StreamPlan, DEFAULT_STRATEGY,
+    same_plan_strategies, strategy_by_name, strategy_names, CompileContext, MappingPlan,
+    MappingStrategy, ResidentSlot, StreamPlan, DEFAULT_STRATEGY,
 };
 pub use traffic::{expected_dram_traffic, expected_phase_traffic, Traffic};

@@ -106,6 +106,51 @@ impl MappingPlan {
     pub fn is_resident(&self, op: &str) -> bool {
         self.resident.contains_key(op)
     }
+
+    /// Whether two plans lower to the same Program: the same groups, residency and KV
+    /// placement (the strategy's name and rationale aside).
+    pub fn same_schedule(&self, other: &MappingPlan) -> bool {
+        self.stream == other.stream
+            && self.resident == other.resident
+            && self.load_resident == other.load_resident
+            && self.kv_on_chip == other.kv_on_chip
+    }
+}
+
+/// The other strategies whose plans equal `name`'s in every listed phase (each with whether it
+/// is the run's first phase): they compile to the same Programs, so a run under any of them
+/// gives the same figures. Strategies that cannot plan a phase are left out.
+pub fn same_plan_strategies(
+    name: &str,
+    cfg: &HardwareConfig,
+    card: &ModelCard,
+    phases: &[(Phase, bool)],
+    batch: u64,
+) -> Result<Vec<&'static str>, MappingError> {
+    let plans_of = |strategy: &dyn MappingStrategy| -> Option<Vec<MappingPlan>> {
+        phases
+            .iter()
+            .map(|&(phase, first)| {
+                strategy
+                    .plan(&CompileContext::new(cfg, card, first), phase, batch)
+                    .ok()
+            })
+            .collect()
+    };
+    let own = plans_of(strategy_by_name(name)?.as_ref());
+    let Some(own) = own else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for other in strategy_names().iter().copied().filter(|o| *o != name) {
+        let Some(plans) = plans_of(strategy_by_name(other)?.as_ref()) else {
+            continue;
+        };
+        if plans.iter().zip(&own).all(|(a, b)| a.same_schedule(b)) {
+            out.push(other);
+        }
+    }
+    Ok(out)
 }
 
 /// One way of mapping the decoder onto the macros.

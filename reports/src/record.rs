@@ -13,6 +13,9 @@ pub struct RunRecord {
     pub model: String,
     pub config: String,
     pub mapping: String,
+    /// Other mapping strategies that plan this run exactly as `mapping` does (the same
+    /// Programs, so the same figures); empty when none.
+    pub same_plan_as: Vec<String>,
     pub fidelity: String,
     /// Weight precision, `int4` or `int8`.
     pub weights: String,
@@ -119,6 +122,7 @@ pub(crate) fn sample() -> RunRecord {
         model: "m".into(),
         config: "c".into(),
         mapping: "balanced-pipeline".into(),
+        same_plan_as: Vec::new(),
         fidelity: "cycle".into(),
         weights: "int4".into(),
         prompt_tokens: 4,

@@ -161,6 +161,14 @@ pub fn render_table(r: &RunRecord) -> String {
         "{} on {} ({} mapping, {} fidelity, {} weights)",
         r.model, r.config, r.mapping, r.fidelity, r.weights
     );
+    if !r.same_plan_as.is_empty() {
+        let _ = writeln!(
+            s,
+            "(on this design {} plans every phase exactly as {}: the same run)",
+            r.same_plan_as.join(", "),
+            r.mapping
+        );
+    }
     let _ = writeln!(
         s,
         "workload: prompt {} tokens, generate {} tokens, batch {}\n",

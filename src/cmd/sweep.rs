@@ -121,6 +121,13 @@ fn print_summary(out: &Path, s: &SweepSummary, fidelity: SweepFidelity, plot: Op
         "{} points planned, {} evaluated in {:.2} s ({rate:.1} points/s), {} resumed; {} rows could not run",
         s.planned, s.evaluated, s.eval_s, s.resumed, s.error_rows
     );
+    if s.shared_runs > 0 {
+        eprintln!(
+            "{} points share a run with a point of the same design whose mapping plans it \
+             identically (see the same_plan_as column): evaluated once",
+            s.shared_runs
+        );
+    }
     println!("{}: {} rows", out.join(RESULTS_FILE).display(), s.rows);
     if fidelity == SweepFidelity::Screen {
         println!(

@@ -26,6 +26,42 @@ pub struct Evaluator<'a> {
     /// The base configuration as each point parses it: comment lines blanked (see
     /// [`without_comment_lines`]).
     base_text: String,
+    /// Runs shared by points whose mappings plan the same (see [`PlanMemo`]).
+    plan_memo: PlanMemo,
+}
+
+type RunValues = Result<Vec<(String, String)>, String>;
+
+/// When `mapping` is swept, points that differ only in mapping names which plan the design
+/// identically (on a design where `double-buffered` sizes its stages as `balanced-pipeline`
+/// does, say) are one run: the first point evaluates it and the others reuse its figures (each
+/// row keeps its own mapping name). A bounded window of recent designs (the mapping is usually
+/// the fastest-varying key, so such points are neighbours); a point racing another for the same
+/// design waits for it instead of running again.
+#[derive(Default)]
+struct PlanMemo {
+    recent: std::sync::Mutex<
+        std::collections::VecDeque<(String, std::sync::Arc<std::sync::OnceLock<RunValues>>)>,
+    >,
+    reused: std::sync::atomic::AtomicU64,
+}
+
+/// Designs the memo remembers.
+const PLAN_MEMO_WINDOW: usize = 256;
+
+impl PlanMemo {
+    fn slot(&self, key: String) -> (std::sync::Arc<std::sync::OnceLock<RunValues>>, bool) {
+        let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, slot)) = recent.iter().find(|(k, _)| *k == key) {
+            return (slot.clone(), true);
+        }
+        let slot = std::sync::Arc::new(std::sync::OnceLock::new());
+        recent.push_back((key, slot.clone()));
+        if recent.len() > PLAN_MEMO_WINDOW {
+            recent.pop_front();
+        }
+        (slot, false)
+    }
 }
 
 /// A finished point: its CSV line and what a search needs to know of it.
@@ -64,6 +100,7 @@ impl<'a> Evaluator<'a> {
             layout,
             col_index,
             base_text: without_comment_lines(&spec.base_text),
+            plan_memo: PlanMemo::default(),
             cards: Vec::new(),
             directions: spec
                 .objectives
@@ -176,11 +213,76 @@ impl<'a> Evaluator<'a> {
             .cards
             .get(point.model)
             .ok_or("internal: the model was not loaded")?;
-        let out = simulate(card, &cfg, &self.spec.base, &opts).map_err(|e| match e {
-            RunError::BadInput(m) => m,
-            RunError::Internal(m) => format!("internal: {m}"),
-        })?;
-        record_values(&out.record)
+        let run = |opts: &RunOptions| -> RunValues {
+            let out = simulate(card, &cfg, &self.spec.base, opts).map_err(|e| match e {
+                RunError::BadInput(m) => m,
+                RunError::Internal(m) => format!("internal: {m}"),
+            })?;
+            record_values(&out.record)
+        };
+        if !self.layout.params.iter().any(|p| p == "mapping") {
+            return run(&opts);
+        }
+        // The mappings that plan this design as the point's own do form one group; the group's
+        // first name in the registry's order runs it.
+        let mut resolved = cfg.clone();
+        resolved.cim_macro.weight_bits = crate::run::resolved_weight_bits(&cfg, &opts);
+        let workload = workloads::Workload {
+            prompt_tokens: opts.prompt_tokens,
+            generate_tokens: opts.generate_tokens,
+            batch: opts.batch,
+        };
+        let Ok(same) = crate::run::equivalent_mappings(card, &resolved, &workload, &opts.mapping)
+        else {
+            return run(&opts);
+        };
+        let mut group: Vec<String> = same;
+        group.push(opts.mapping.clone());
+        let rank = |n: &String| {
+            mappings::strategy_names()
+                .iter()
+                .position(|s| s == n)
+                .unwrap_or(usize::MAX)
+        };
+        group.sort_by_key(rank);
+        let own = opts.mapping.clone();
+        let canonical = group[0].clone();
+        let key = format!(
+            "{}\u{1f}{}\u{1f}{:?}\u{1f}{}\u{1f}{canonical}",
+            point.model,
+            fidelity.name(),
+            opts.weight_bits,
+            overrides.join("\u{1f}")
+        );
+        let (slot, seen) = self.plan_memo.slot(key);
+        if seen {
+            self.plan_memo
+                .reused
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        let mut shared = opts.clone();
+        shared.mapping = canonical;
+        let mut values = slot.get_or_init(|| run(&shared)).clone()?;
+        // This row's own name and the others that plan as it does.
+        let others: Vec<&String> = group.iter().filter(|n| **n != own).collect();
+        for (k, v) in values.iter_mut() {
+            match k.as_str() {
+                "mapping" => v.clone_from(&own),
+                "same_plan_as" => {
+                    *v = serde_json::to_string(&others).unwrap_or_default();
+                }
+                _ => {}
+            }
+        }
+        Ok(values)
+    }
+
+    /// Points whose run was shared with an earlier point of the same design (mappings that plan
+    /// it identically), so far.
+    pub fn reused_runs(&self) -> u64 {
+        self.plan_memo
+            .reused
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Fitness from metric values (by column name): objectives oriented so smaller is better,

@@ -43,6 +43,7 @@ fn template() -> RunRecord {
         decode_chip_j_per_token: Some(0.0),
         decode_chip_tokens_per_j: Some(0.0),
         bound: Some(String::new()),
+        same_plan_as: vec![String::new()],
         energy_breakdown_j: breakdown(ENERGY_COMPONENTS),
         time_breakdown_s: breakdown(TIME_COMPONENTS),
         ..RunRecord::default()

@@ -105,6 +105,9 @@ pub struct SweepSummary {
     pub screening: Option<ScreenSummary>,
     /// Seconds spent evaluating points in this invocation.
     pub eval_s: f64,
+    /// Points whose run was shared with a point of the same design under a mapping that plans
+    /// it identically (not simulated again).
+    pub shared_runs: u64,
 }
 
 /// Runs (or resumes) a sweep into `opts.out_dir`.
@@ -251,6 +254,7 @@ pub fn run_sweep(
         Ok(())
     })();
     summary.eval_s = started.elapsed().as_secs_f64();
+    summary.shared_runs = ev.reused_runs();
     match outcome {
         Ok(()) => {
             meta.complete = true;

@@ -203,6 +203,11 @@ pub fn simulate(
         0.0
     };
     let metrics = Metrics::of(&workload, steps as u64, &prefill, &decode, &total);
+    let same_plan_as = if roofline {
+        Vec::new()
+    } else {
+        equivalent_mappings(card, &cfg, &workload, strategy.name())?
+    };
     let record = RunRecord {
         model: card.name.clone(),
         config: config_label.to_string(),
@@ -212,6 +217,7 @@ pub fn simulate(
         } else {
             strategy.name().to_string()
         },
+        same_plan_as,
         fidelity: fidelity_name.to_string(),
         weights: format!("int{weight_bits}"),
         prompt_tokens: workload.prompt_tokens,
@@ -273,6 +279,29 @@ pub fn simulate(
         sampling_note,
         trace_coverage,
     })
+}
+
+/// The other strategies that plan the prefill and the first and last decode steps exactly as
+/// `name` does.
+pub fn equivalent_mappings(
+    card: &ModelCard,
+    cfg: &HardwareConfig,
+    w: &Workload,
+    name: &str,
+) -> Result<Vec<String>, RunError> {
+    let mut phases = vec![(
+        Phase::Prefill {
+            tokens: w.prompt_tokens,
+        },
+        true,
+    )];
+    let kv: Vec<u64> = decode_kv_lens(w).collect();
+    for l in [kv.first(), kv.last()].into_iter().flatten() {
+        phases.push((Phase::Decode { kv_len: *l }, false));
+    }
+    let same = mappings::same_plan_strategies(name, cfg, card, &phases, w.batch)
+        .map_err(|e| RunError::BadInput(e.to_string()))?;
+    Ok(same.into_iter().map(str::to_string).collect())
 }
 
 /// What a run simulated and what it estimated, in words: the sampling note of the plain-text
