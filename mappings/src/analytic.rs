@@ -77,7 +77,8 @@ pub struct OpEstimate {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AnalyticPhase {
     pub time_s: f64,
-    /// By component, with the engine's names (`dram`, `macro_compute`, `macro_write`, `vector`,
+    /// By component, with the engine's names (`dram_act_pre`, `dram_read_write`, `dram_io`,
+    /// `dram_refresh`, `dram_background`, `macro_compute`, `macro_write`, `vector`,
     /// `interconnect`, `buffer`, `leakage`; a roofline device: `device`).
     pub energy_pj: BTreeMap<String, f64>,
     /// Time during which a resource kind is busy (`dram`, `macro_write`, `macro_compute`,
@@ -122,7 +123,8 @@ struct Totals {
     macs: u64,
 }
 
-const E_DRAM: usize = 0;
+// Slot 0 was DRAM energy: the phase's DRAM energy is computed from its bytes, busy time and
+// duration where the energy map is built (`HwNumbers::dram_energy`).
 const E_COMPUTE: usize = 1;
 const E_WRITE: usize = 2;
 const E_VECTOR: usize = 3;
@@ -140,7 +142,6 @@ struct Eval<'a> {
     plan: MappingPlan,
     merge: u64,
     batch: u64,
-    dram_pj_per_bit: f64,
     serial: bool,
     /// `macro.ping_pong`: writes go to the groups' write ports (see `lower.rs`).
     ping_pong: bool,
@@ -173,7 +174,6 @@ impl Eval<'_> {
 
     fn dram(&mut self, bytes: u64, write: bool, ready: f64) -> f64 {
         let dur = self.hw.dram_s(bytes);
-        self.t.energy[E_DRAM] += bytes as f64 * 8.0 * self.dram_pj_per_bit;
         self.t.energy[E_BUFFER] += buffer_access_energy_pj(&self.ctx.cfg.chip.global_buffer, bytes);
         self.t.busy[B_DRAM] += dur;
         if write {
@@ -540,7 +540,6 @@ pub fn analytic_phase_with(
     let order = setup.order.iter().copied();
     let mut ev = Eval {
         ctx,
-        dram_pj_per_bit: hw.dram_pj_per_bit,
         hw,
         serial: plan.stream.is_some_and(|s| s.serial),
         ping_pong: ctx.cfg.cim_macro.ping_pong,
@@ -592,21 +591,31 @@ pub fn analytic_phase_with(
         .max(c.interconnect);
     let time_ps = (time_s * 1e12).round() as u64;
     let e = ev.t.energy;
-    let energy_pj: BTreeMap<String, f64> = [
-        ("dram", e[E_DRAM]),
-        ("macro_compute", e[E_COMPUTE]),
-        ("macro_write", e[E_WRITE]),
-        ("vector", e[E_VECTOR]),
-        ("interconnect", e[E_IC]),
-        ("buffer", e[E_BUFFER]),
-        (
-            "leakage",
-            leakage_energy_pj(static_power_mw(ctx.cfg), time_ps),
-        ),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
+    let dram = ev.hw.dram_energy.phase_pj(
+        ev.t.read,
+        ev.t.write,
+        ev.t.busy[B_DRAM] * 1e9,
+        time_ps as f64 * 1e-3,
+    );
+    let energy_pj: BTreeMap<String, f64> = dram
+        .iter()
+        .map(|(k, v)| (format!("dram_{k}"), *v))
+        .chain(
+            [
+                ("macro_compute", e[E_COMPUTE]),
+                ("macro_write", e[E_WRITE]),
+                ("vector", e[E_VECTOR]),
+                ("interconnect", e[E_IC]),
+                ("buffer", e[E_BUFFER]),
+                (
+                    "leakage",
+                    leakage_energy_pj(static_power_mw(ctx.cfg), time_ps),
+                ),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v)),
+        )
+        .collect();
     let b = ev.t.busy;
     let busy_s: BTreeMap<String, f64> = [
         ("dram", b[B_DRAM]),

@@ -39,7 +39,7 @@ pub mod trace;
 pub use address::{AddressMapping, Location};
 pub use checker::{check_command_log, CheckSummary, TimingViolation};
 pub use command::{CommandKind, CommandRecord};
-pub use energy::EnergyIncrements;
+pub use energy::{EnergyIncrements, EnergyRates};
 pub use error::DramError;
 pub use spec::{
     ControllerConfig, DramSpec, IddCurrents, Organization, Power, Protocol, QueueStructure,

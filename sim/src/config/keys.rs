@@ -98,6 +98,7 @@ pub(crate) const RULES: &[(&str, Rule)] = &[
     ("clock.freq_mhz", positive(5000.0)),
     ("description", Rule::Text),
     ("dram.channels", int(1, 64)),
+    ("dram.device_density_gbit", int(1, 64)),
     ("dram.energy_pj_per_bit", closed(0.0, 1e3)),
     ("dram.preset", Rule::DramPreset),
     ("kind", Rule::OneOf(&["cim", "roofline"])),
@@ -136,6 +137,7 @@ pub(crate) const OPTIONAL: &[&str] = &[
     "macro.kind",
     "macro.adc",
     "dram.energy_pj_per_bit",
+    "dram.device_density_gbit",
     "roofline",
 ];
 
