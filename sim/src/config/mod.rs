@@ -120,7 +120,8 @@ impl HardwareConfig {
                     key: "dram.device_density_gbit".into(),
                     value: gbit.to_string(),
                     allowed: format!(
-                        "a power of two whose rows per bank stay within 2^24 (the {} preset                          has {preset} Gbit devices with {rows} rows)",
+                        "a power of two from 1 to 64 whose rows per bank stay within 2^24 (the {} \
+                         preset has {preset} Gbit devices with {rows} rows)",
                         self.dram.preset
                     ),
                 })?;
