@@ -160,3 +160,163 @@ fn unknown_config_and_missing_files_are_bad_input() {
         .code(2)
         .stderr(predicate::str::contains("timing.trcd"));
 }
+
+/// A trace file of `reqs`, DRAMsim3 format.
+fn trace_text(reqs: &[dram::TraceRequest]) -> String {
+    reqs.iter()
+        .map(|r| {
+            format!(
+                "0x{:x} {} {}\n",
+                r.addr,
+                if r.is_write { "WRITE" } else { "READ" },
+                r.cycle
+            )
+        })
+        .collect()
+}
+
+fn dram_json(config: &str, trace: &str) -> serde_json::Value {
+    let out = cimsim()
+        .args(["dram", "--config", config, "--trace", trace, "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn lpddr5_energy_depends_on_the_access_pattern_like_lpddr4s() {
+    use dram::synthetic::{synthetic_trace, TraceKind, DEFAULT_SEED};
+    let dir = tempfile::tempdir().unwrap();
+    for preset in ["lpddr4-3200", "lpddr5-6400"] {
+        let spec = dram::presets::get(preset).unwrap();
+        let mut energy = Vec::new();
+        for (name, kind) in [("seq", TraceKind::Sequential), ("rnd", TraceKind::Random)] {
+            let reqs = synthetic_trace(&spec, kind, 20_000, DEFAULT_SEED);
+            let path = write_trace(&dir, &format!("{preset}-{name}.trace"), &trace_text(&reqs));
+            let v = dram_json(preset, &path);
+            let total = v["energy_pj"].as_f64().unwrap();
+            let terms = v["energy_breakdown_pj"].as_object().unwrap();
+            let keys: Vec<&str> = terms.keys().map(String::as_str).collect();
+            assert_eq!(
+                keys,
+                ["act_pre", "background", "io", "read_write", "refresh"]
+            );
+            let sum: f64 = terms.values().map(|x| x.as_f64().unwrap()).sum();
+            assert!((sum - total).abs() <= 1e-9 * total, "{sum} vs {total}");
+            assert!(v["energy_breakdown_pj"]["io"].as_f64().unwrap() > 0.0);
+            energy.push((total, terms["act_pre"].as_f64().unwrap()));
+        }
+        let ((seq, seq_act), (rnd, rnd_act)) = (energy[0], energy[1]);
+        assert!(
+            rnd > 1.2 * seq,
+            "{preset}: random {rnd} vs sequential {seq}"
+        );
+        assert!(rnd_act > 10.0 * seq_act, "{preset}");
+    }
+}
+
+#[test]
+fn an_idle_stretch_costs_background_energy() {
+    let dir = tempfile::tempdir().unwrap();
+    // 500 sequential reads, then 500 more: at once, or after 1 ms (800,000 LPDDR5 cycles).
+    let reads = |gap: u64| -> String {
+        (0..1000u64)
+            .map(|i| format!("0x{:x} READ {}\n", i * 64, if i < 500 { 0 } else { gap }))
+            .collect()
+    };
+    let busy = dram_json("lpddr5-6400", &write_trace(&dir, "busy.trace", &reads(0)));
+    let idle = dram_json(
+        "lpddr5-6400",
+        &write_trace(&dir, "idle.trace", &reads(800_000)),
+    );
+    let bg = |v: &serde_json::Value| v["energy_breakdown_pj"]["background"].as_f64().unwrap();
+    assert!(bg(&idle) > bg(&busy), "{} vs {}", bg(&idle), bg(&busy));
+    assert!(idle["energy_pj"].as_f64().unwrap() > busy["energy_pj"].as_f64().unwrap());
+    // Most of the gap is spent in self-refresh (after 10 µs), some in power-down.
+    assert!(idle["self_refresh_rank_cycles"].as_u64().unwrap() > 700_000);
+    assert!(idle["power_down_rank_cycles"].as_u64().unwrap() > 0);
+    assert!(
+        idle["background_breakdown_pj"]["self_refresh"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+    assert_eq!(busy["self_refresh_rank_cycles"], 0);
+    // The plain table prints the breakdown too.
+    cimsim()
+        .args(["dram", "--config", "lpddr5-6400", "--trace"])
+        .arg(dir.path().join("idle.trace"))
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("act_pre_pj")
+                .and(predicate::str::contains("io_pj"))
+                .and(predicate::str::contains("self_refresh_pj"))
+                .and(predicate::str::contains("capacity")),
+        );
+}
+
+#[test]
+fn a_model_larger_than_the_dram_is_refused_with_both_sizes() {
+    // qwen3-4b at int8 (3.7 GiB) plus the KV cache of 8 x 1025 tokens (0.6 GiB) does not fit
+    // cim-small-65nm's 4 GiB (2 channels of 2 x 8 Gbit LPDDR4).
+    let run = |extra: &[&str]| {
+        let mut c = cimsim();
+        c.args([
+            "simulate",
+            "--model",
+            "qwen3-4b",
+            "--weights",
+            "int8",
+            "--config",
+            "cim-small-65nm",
+            "--batch",
+            "8",
+            "--prompt",
+            "1024",
+            "--generate",
+            "1",
+            "--fidelity",
+            "analytic",
+            "--json",
+        ]);
+        c.args(extra);
+        c.output().unwrap()
+    };
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for part in [
+        "3.7 GiB of weights",
+        "0.6 GiB of KV cache",
+        "= 4.3 GiB",
+        "holds 4.0 GiB",
+        "2 channels x 1 rank x 2 devices x 8 Gbit",
+        "dram.device_density_gbit",
+    ] {
+        assert!(err.contains(part), "`{part}` missing from: {err}");
+    }
+    // With 16 Gbit devices (8 GiB), or with four channels, the same run is accepted.
+    for set in ["dram.device_density_gbit=16", "dram.channels=4"] {
+        let out = run(&["--set", set]);
+        assert!(
+            out.status.success(),
+            "{set}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(v["energy_j"].as_f64().unwrap() > 0.0);
+    }
+    // The new key is range-checked.
+    let out = run(&["--set", "dram.device_density_gbit=3"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("dram.device_density_gbit"));
+    let out = run(&["--set", "dram.device_density_gbit=128"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1..=64"));
+}

@@ -185,7 +185,12 @@ fn check_laws(c: &Case, cfg: &HardwareConfig, r: &RunRecord) {
             r.energy_j,
             floor_j
         );
-        let dram_j = r.energy_breakdown_j.get("dram").copied().unwrap_or(0.0);
+        let dram_j: f64 = r
+            .energy_breakdown_j
+            .iter()
+            .filter(|(k, _)| k.starts_with("dram"))
+            .map(|(_, v)| v)
+            .sum();
         assert!(dram_j >= floor_j * (1.0 - 1e-9));
     }
 }

@@ -135,7 +135,8 @@ fn rows_have_the_documented_columns_and_a_front() {
         "decode_s_per_token",
         "decode_j_per_token",
         "area_mm2",
-        "energy_breakdown_j.dram",
+        "energy_breakdown_j.dram_read_write",
+        "energy_breakdown_j.dram_background",
         "power_w",
     ] {
         assert!(header.contains(&col), "{col} missing");

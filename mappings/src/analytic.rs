@@ -81,7 +81,8 @@ pub struct OpEstimate {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AnalyticPhase {
     pub time_s: f64,
-    /// By component, with the engine's names (`dram`, `macro_compute`, `macro_write`, `vector`,
+    /// By component, with the engine's names (`dram_act_pre`, `dram_read_write`, `dram_io`,
+    /// `dram_refresh`, `dram_background`, `macro_compute`, `macro_write`, `vector`,
     /// `interconnect`, `buffer`, `leakage`; a roofline device: `device`).
     pub energy_pj: BTreeMap<String, f64>,
     /// Time during which a resource kind is busy (`dram`, `macro_write`, `macro_compute`,
@@ -127,7 +128,8 @@ struct Totals {
     macs: u64,
 }
 
-const E_DRAM: usize = 0;
+// Slot 0 was DRAM energy: the phase's DRAM energy is computed from its bytes, busy time and
+// duration where the energy map is built (`HwNumbers::dram_energy`).
 const E_COMPUTE: usize = 1;
 const E_WRITE: usize = 2;
 const E_VECTOR: usize = 3;
@@ -145,7 +147,6 @@ struct Eval<'a> {
     plan: MappingPlan,
     merge: u64,
     batch: u64,
-    dram_pj_per_bit: f64,
     serial: bool,
     /// `macro.ping_pong`: writes go to the groups' write ports (see `lower.rs`).
     ping_pong: bool,
@@ -186,7 +187,6 @@ impl Eval<'_> {
     /// weights on the direct path).
     fn dram_of(&mut self, bytes: u64, write: bool, ready: f64, staged: bool) -> f64 {
         let dur = self.hw.dram_s(bytes);
-        self.t.energy[E_DRAM] += bytes as f64 * 8.0 * self.dram_pj_per_bit;
         if staged {
             self.t.energy[E_BUFFER] +=
                 buffer_access_energy_pj(&self.ctx.cfg.chip.global_buffer, bytes);
@@ -626,7 +626,6 @@ pub fn analytic_phase_with(
     let order = setup.order.iter().copied();
     let mut ev = Eval {
         ctx,
-        dram_pj_per_bit: hw.dram_pj_per_bit,
         hw,
         serial: plan.stream.is_some_and(|s| s.serial),
         ping_pong: ctx.cfg.cim_macro.ping_pong,
@@ -682,21 +681,31 @@ pub fn analytic_phase_with(
     // Energies are charged at the nominal operating point; the clock's supply voltage scales
     // the on-chip switching energy (as the engine does, see `sim::components::voltage`).
     let v2 = sim::components::energy_scale_or_nominal(ctx.cfg).dynamic;
-    let energy_pj: BTreeMap<String, f64> = [
-        ("dram", e[E_DRAM]),
-        ("macro_compute", e[E_COMPUTE] * v2),
-        ("macro_write", e[E_WRITE] * v2),
-        ("vector", e[E_VECTOR] * v2),
-        ("interconnect", e[E_IC] * v2),
-        ("buffer", e[E_BUFFER] * v2),
-        (
-            "leakage",
-            leakage_energy_pj(static_power_mw(ctx.cfg), time_ps),
-        ),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
+    let dram = ev.hw.dram_energy.phase_pj(
+        ev.t.read,
+        ev.t.write,
+        ev.t.busy[B_DRAM] * 1e9,
+        time_ps as f64 * 1e-3,
+    );
+    let energy_pj: BTreeMap<String, f64> = dram
+        .iter()
+        .map(|(k, v)| (format!("dram_{k}"), *v))
+        .chain(
+            [
+                ("macro_compute", e[E_COMPUTE] * v2),
+                ("macro_write", e[E_WRITE] * v2),
+                ("vector", e[E_VECTOR] * v2),
+                ("interconnect", e[E_IC] * v2),
+                ("buffer", e[E_BUFFER] * v2),
+                (
+                    "leakage",
+                    leakage_energy_pj(static_power_mw(ctx.cfg), time_ps),
+                ),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v)),
+        )
+        .collect();
     let b = ev.t.busy;
     let busy_s: BTreeMap<String, f64> = [
         ("dram", b[B_DRAM]),

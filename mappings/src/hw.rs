@@ -25,8 +25,13 @@ pub struct HwNumbers {
     /// Time from issuing one read on an idle DRAM to its data, seconds (see
     /// [`dram_unloaded_latency_s`]).
     pub dram_latency_s: f64,
-    /// DRAM energy per bit moved (`dram.energy_pj_per_bit`, else the IDD-model estimate).
+    /// DRAM energy per bit moved (`dram.energy_pj_per_bit`, else the IDD-model estimate of a
+    /// streaming read), for display.
     pub dram_pj_per_bit: f64,
+    /// The DRAM energy method in closed form: dynamic energy per bit by term plus refresh and
+    /// background power over a phase's time, from the same IDD increments the cycle-level
+    /// model charges (activations and streaming background measured on a sequential probe).
+    pub dram_energy: dram::EnergyRates,
     pub cim_macro: MacroConfig,
 }
 
@@ -59,6 +64,7 @@ impl HwNumbers {
             dram_efficiency: dram_streaming_efficiency(&spec),
             dram_latency_s: dram_unloaded_latency_s(&spec),
             dram_pj_per_bit,
+            dram_energy: dram::EnergyRates::of(&spec),
             cim_macro,
         })
     }

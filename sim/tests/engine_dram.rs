@@ -128,7 +128,8 @@ fn streaming_stays_under_peak_bandwidth_and_energy_per_bit() {
         "{} ps vs peak {min_ps} ps",
         s.time_ps
     );
-    assert_eq!(s.energy_pj["dram"], (bytes * 8) as f64 * 4.0);
+    assert_eq!(s.energy_pj["dram_read_write"], (bytes * 8) as f64 * 4.0);
+    assert_eq!(s.energy_pj["dram_background"], 0.0);
     assert!(s.total_energy_pj() >= (bytes * 8) as f64 * 4.0);
     let leak = static_power_mw(&cfg) * s.time_ps as f64 * 1e-3;
     assert!((s.energy_pj["leakage"] - leak).abs() <= 1e-6 * leak);
@@ -136,42 +137,74 @@ fn streaming_stays_under_peak_bandwidth_and_energy_per_bit() {
     assert!(s.energy_pj.values().all(|v| v.is_finite() && *v >= 0.0));
 }
 
+/// DRAM energy of a phase: every `dram*` key.
+fn dram_pj(m: &std::collections::BTreeMap<String, f64>) -> f64 {
+    m.iter()
+        .filter(|(k, _)| k.starts_with("dram"))
+        .map(|(_, v)| v)
+        .sum()
+}
+
 #[test]
 fn idd_energy_grows_with_traffic_and_idle_time() {
-    // LPDDR4 has an IDD current model (the LPDDR5 preset charges a flat pJ/bit).
-    let cfg = preset("edgecim-lpddr4").expect("shipped preset");
-    let mut e = Engine::new(&cfg, EngineOptions::default()).unwrap();
-    let small = e.run(&one_task(read(0, 64), Resource::Dram)).unwrap();
-    let big = e
-        .run(&one_task(read(1 << 22, 1 << 20), Resource::Dram))
-        .unwrap();
-    assert!(small.energy_pj["dram"] > 0.0);
-    assert!(big.energy_pj["dram"] > small.energy_pj["dram"]);
-    // A long compute with the DRAM idle still costs DRAM background energy.
-    let idle = e
-        .run(&one_task(
-            TaskKind::MacroCompute {
-                macros: 1,
-                tiles_per_macro: 1,
-                vectors: 100_000,
-                macs: 0,
-            },
-            Resource::MacroGroup(0),
-        ))
-        .unwrap();
-    let m = &cfg.cim_macro;
-    assert_eq!(
-        idle.time_ps,
-        compute_cycles(m, cfg.precision.activation_bits, 1, 100_000) * e.clock_period_ps()
-    );
-    assert!(idle.energy_pj["dram"] > 0.0);
-    let t = e.finish();
-    assert_eq!(t.phases, 3);
-    let sum: f64 = [&small, &big, &idle]
-        .iter()
-        .map(|p| p.energy_pj["dram"])
-        .sum();
-    assert!((t.energy_pj["dram"] - sum).abs() <= 1e-9 * sum);
+    // Every DRAM preset has an IDD current model: LPDDR4 and the default LPDDR5.
+    for (name, fidelity) in [
+        ("edgecim-lpddr4", Fidelity::Cycle),
+        ("edgecim-65nm", Fidelity::Cycle),
+        ("edgecim-65nm", Fidelity::Analytic),
+    ] {
+        let cfg = preset(name).expect("shipped preset");
+        let opts = EngineOptions {
+            fidelity,
+            ..EngineOptions::default()
+        };
+        let mut e = Engine::new(&cfg, opts).unwrap();
+        let small = e.run(&one_task(read(0, 64), Resource::Dram)).unwrap();
+        let big = e
+            .run(&one_task(read(1 << 22, 1 << 20), Resource::Dram))
+            .unwrap();
+        for k in [
+            "dram_act_pre",
+            "dram_read_write",
+            "dram_io",
+            "dram_refresh",
+            "dram_background",
+        ] {
+            assert!(big.energy_pj[k] > 0.0, "{name} {fidelity:?}: {k}");
+        }
+        assert!(!big.energy_pj.contains_key("dram"));
+        assert!(dram_pj(&small.energy_pj) > 0.0);
+        assert!(dram_pj(&big.energy_pj) > dram_pj(&small.energy_pj));
+        // A long compute with the DRAM idle still costs DRAM background energy.
+        let idle = e
+            .run(&one_task(
+                TaskKind::MacroCompute {
+                    macros: 1,
+                    tiles_per_macro: 1,
+                    vectors: 100_000,
+                    macs: 0,
+                },
+                Resource::MacroGroup(0),
+            ))
+            .unwrap();
+        let m = &cfg.cim_macro;
+        assert_eq!(
+            idle.time_ps,
+            compute_cycles(m, cfg.precision.activation_bits, 1, 100_000) * e.clock_period_ps()
+        );
+        assert!(
+            idle.energy_pj["dram_background"] > 0.0,
+            "{name} {fidelity:?}"
+        );
+        assert_eq!(idle.energy_pj["dram_read_write"], 0.0);
+        let t = e.finish();
+        assert_eq!(t.phases, 3);
+        let sum: f64 = [&small, &big, &idle]
+            .iter()
+            .map(|p| dram_pj(&p.energy_pj))
+            .sum();
+        assert!((dram_pj(&t.energy_pj) - sum).abs() <= 1e-9 * sum);
+    }
 }
 
 #[test]

@@ -45,7 +45,10 @@ struct Row {
 
 fn row(cfg: &HardwareConfig) -> Row {
     let m = &cfg.cim_macro;
-    let dram = format!("{} x{}", cfg.dram.preset, cfg.dram.channels);
+    let mut dram = format!("{} x{}", cfg.dram.preset, cfg.dram.channels);
+    if let (HardwareKind::Cim, Ok(spec)) = (cfg.kind, cfg.dram_spec()) {
+        dram.push_str(&format!(" ({})", super::dram::gib(spec.capacity_bytes())));
+    }
     match (cfg.kind, &cfg.roofline) {
         (HardwareKind::Roofline, Some(r)) => Row {
             name: cfg.name.clone(),
@@ -149,6 +152,18 @@ pub fn run_configs(args: ConfigsArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The DRAM capacity of a CIM configuration, as a TOML comment (the file still reads back).
+fn print_capacity(cfg: &HardwareConfig) {
+    if let (HardwareKind::Cim, Ok(spec)) = (cfg.kind, cfg.dram_spec()) {
+        println!(
+            "\n# DRAM capacity: {} ({} of {}), for weights + KV cache",
+            super::dram::gib(spec.capacity_bytes()),
+            spec.capacity_description(),
+            spec.name
+        );
+    }
+}
+
 pub fn run_config(cmd: ConfigCommand) -> anyhow::Result<()> {
     match cmd {
         ConfigCommand::Show { config, json, set } => {
@@ -158,8 +173,10 @@ pub fn run_config(cmd: ConfigCommand) -> anyhow::Result<()> {
             } else if let (Some(text), true) = (preset_text(&config), set.is_empty()) {
                 // An unmodified preset prints as shipped, with its source comments.
                 print!("{text}");
+                print_capacity(&cfg);
             } else {
                 print!("{}", cfg.to_toml_string());
+                print_capacity(&cfg);
             }
             Ok(())
         }

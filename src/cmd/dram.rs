@@ -60,28 +60,57 @@ pub fn run(args: DramArgs) -> anyhow::Result<()> {
 
 fn table(spec: &DramSpec, r: &TraceReport) -> String {
     let mut s = String::new();
-    let rows: [(&str, String); 12] = [
-        ("config", spec.name.clone()),
-        ("requests", r.requests.to_string()),
-        ("request_bytes", r.request_bytes.to_string()),
-        ("cycles", r.cycles.to_string()),
-        ("tck_ns", format!("{:.3}", r.tck_ns)),
-        ("bandwidth_gbps", format!("{:.3}", r.bandwidth_gbps)),
+    let mut rows: Vec<(String, String)> = vec![
+        ("config".into(), spec.name.clone()),
         (
-            "peak_bandwidth_gbps",
+            "capacity".into(),
+            format!(
+                "{} ({})",
+                gib(spec.capacity_bytes()),
+                spec.capacity_description()
+            ),
+        ),
+        ("requests".into(), r.requests.to_string()),
+        ("request_bytes".into(), r.request_bytes.to_string()),
+        ("cycles".into(), r.cycles.to_string()),
+        ("tck_ns".into(), format!("{:.3}", r.tck_ns)),
+        ("bandwidth_gbps".into(), format!("{:.3}", r.bandwidth_gbps)),
+        (
+            "peak_bandwidth_gbps".into(),
             format!("{:.3}", spec.peak_bandwidth_gbps()),
         ),
         (
-            "avg_read_latency_cycles",
+            "avg_read_latency_cycles".into(),
             format!("{:.2}", r.avg_read_latency_cycles),
         ),
-        ("row_hits", r.row_hits.to_string()),
-        ("activates", r.activates.to_string()),
-        ("refreshes", r.refreshes.to_string()),
-        ("energy_pj", format!("{:.1}", r.energy_pj)),
+        ("row_hits".into(), r.row_hits.to_string()),
+        ("activates".into(), r.activates.to_string()),
+        ("refreshes".into(), r.refreshes.to_string()),
+        (
+            "power_down_rank_cycles".into(),
+            r.power_down_rank_cycles.to_string(),
+        ),
+        (
+            "self_refresh_rank_cycles".into(),
+            r.self_refresh_rank_cycles.to_string(),
+        ),
+        ("energy_pj".into(), format!("{:.1}", r.energy_pj)),
     ];
+    // The breakdown in its documented order (act/pre, read/write, I/O, refresh, background),
+    // then the background's parts.
+    for (k, v) in r.stats.energy.terms() {
+        rows.push((format!("  {k}_pj"), format!("{v:.1}")));
+    }
+    for (k, v) in &r.background_breakdown_pj {
+        rows.push((format!("    {k}_pj"), format!("{v:.1}")));
+    }
     for (k, v) in rows {
         let _ = writeln!(s, "{k:<24} {v:>20}");
     }
     s
+}
+
+/// Bytes in GiB with one decimal, e.g. `8.0 GiB`.
+pub(crate) fn gib(bytes: u64) -> String {
+    format!("{:.1} GiB", bytes as f64 / (1u64 << 30) as f64)
 }

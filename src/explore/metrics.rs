@@ -11,7 +11,11 @@ use std::sync::OnceLock;
 pub const ENERGY_COMPONENTS: &[&str] = &[
     "buffer",
     "device",
-    "dram",
+    "dram_act_pre",
+    "dram_background",
+    "dram_io",
+    "dram_read_write",
+    "dram_refresh",
     "interconnect",
     "leakage",
     "macro_compute",
@@ -119,7 +123,7 @@ mod tests {
         assert!(!is_metric("energy_j_per_token"));
         assert!(is_metric("area_mm2"));
         assert!(is_metric("power_w"));
-        assert!(is_metric("energy_breakdown_j.dram"));
+        assert!(is_metric("energy_breakdown_j.dram_io"));
         assert!(!is_metric("model"));
         assert!(!is_metric("bound"));
         assert!(!is_metric("area"));

@@ -13,6 +13,10 @@
 //!   analytic fidelity (the same hardware numbers, microseconds to evaluate) for the phases the
 //!   cycle run simulates, and a run over the budget is refused with a pointer to
 //!   `--fidelity analytic`.
+//! - **DRAM capacity**: the model's weights (at the run's weight precision) and the KV cache of
+//!   the whole run (batch × (prompt + generate) tokens at `precision.kv_bits`) must fit the
+//!   configuration's DRAM (channels × ranks × devices × device density); a roofline device's
+//!   memory is not modelled and not checked.
 
 use super::RunError;
 use mappings::{analytic_phase, CompileContext, MappingStrategy};
@@ -60,6 +64,70 @@ pub fn check_run_scale(card: &ModelCard, w: &Workload) -> Result<(), RunError> {
                 format!("{macs:.3e}", macs = macs as f64)
             },
             max = MAX_RUN_MACS as f64
+        )));
+    }
+    Ok(())
+}
+
+/// Bytes in GiB with one decimal.
+fn gib(bytes: u64) -> String {
+    format!("{:.1} GiB", bytes as f64 / (1u64 << 30) as f64)
+}
+
+/// Weight bytes of `card` at `weight_bits` (4 or 8) and KV-cache bytes of the whole run at
+/// `kv_bits`, from the workloads' analytic counts.
+pub fn dram_footprint(
+    card: &ModelCard,
+    w: &Workload,
+    weight_bits: u32,
+    kv_bits: u32,
+) -> (u64, u64) {
+    let c = card.counts();
+    let weights = if weight_bits <= 4 {
+        c.weight_bytes_int4
+    } else {
+        c.weight_bytes_int8
+    };
+    let tokens = w
+        .batch
+        .saturating_mul(w.prompt_tokens.saturating_add(w.generate_tokens));
+    let kv = tokens
+        .saturating_mul(c.kv_bytes_per_token)
+        .saturating_mul(u64::from(kv_bits))
+        / 8;
+    (weights, kv)
+}
+
+/// Checks that the model's weights plus the run's KV cache fit the configuration's DRAM.
+pub fn check_dram_capacity(
+    card: &ModelCard,
+    cfg: &HardwareConfig,
+    w: &Workload,
+    weight_bits: u32,
+) -> Result<(), RunError> {
+    if cfg.kind == sim::config::HardwareKind::Roofline {
+        return Ok(());
+    }
+    let spec = cfg
+        .dram_spec()
+        .map_err(|e| RunError::BadInput(e.to_string()))?;
+    let (weights, kv) = dram_footprint(card, w, weight_bits, cfg.precision.kv_bits);
+    let need = weights.saturating_add(kv);
+    let have = spec.capacity_bytes();
+    if need > have {
+        return Err(RunError::BadInput(format!(
+            "the model needs {} of weights (int{weight_bits}) + {} of KV cache (batch {} x {} \
+             tokens) = {}, but the DRAM of {} holds {} ({} of {}); add channels or a denser \
+             device (dram.channels, dram.device_density_gbit)",
+            gib(weights),
+            gib(kv),
+            w.batch,
+            w.prompt_tokens.saturating_add(w.generate_tokens),
+            gib(need),
+            cfg.name,
+            gib(have),
+            spec.capacity_description(),
+            spec.name,
         )));
     }
     Ok(())

@@ -21,8 +21,8 @@ pub use cycle::{program_counts, sampled_steps, SAMPLED_DECODE_STEPS, SAMPLED_VOC
 use figures::PhaseFigures;
 use graph_cache::with_graph;
 pub use limits::{
-    check_cycle_cost, check_program_size, check_run_scale, MAX_CYCLE_EVENTS, MAX_GENERATE_TOKENS,
-    MAX_PROGRAM_TOKEN_ROWS, MAX_RUN_MACS,
+    check_cycle_cost, check_dram_capacity, check_program_size, check_run_scale, dram_footprint,
+    MAX_CYCLE_EVENTS, MAX_GENERATE_TOKENS, MAX_PROGRAM_TOKEN_ROWS, MAX_RUN_MACS,
 };
 use mappings::{
     analytic_phase_with, strategy_by_name, AnalyticSetup, CompileContext, MappingStrategy,
@@ -153,6 +153,7 @@ pub fn simulate(
         cfg.validate()
             .map_err(|e| RunError::BadInput(format!("with --weights int{bits}: {e}")))?;
     }
+    check_dram_capacity(card, &cfg, &workload, weight_bits)?;
     let strategy =
         strategy_by_name(&opts.mapping).map_err(|e| RunError::BadInput(e.to_string()))?;
     let roofline = cfg.kind == HardwareKind::Roofline;

@@ -116,6 +116,12 @@ impl ChannelState {
         &self.banks[index]
     }
 
+    /// Whether any bank of rank `rank` is open.
+    #[inline]
+    pub(crate) fn rank_has_open_bank(&self, rank: usize) -> bool {
+        self.open_banks[rank] > 0
+    }
+
     pub(crate) fn banks_per_rank(&self) -> usize {
         self.bankgroups * self.banks_per_group
     }

@@ -137,6 +137,41 @@ pub(crate) struct Controller {
     wake_at: u64,
     lazy_completions: bool,
     last_completion: u64,
+    /// Idle policy (power-down / self-refresh thresholds), when the spec has one.
+    idle: Option<IdlePolicy>,
+    /// Per rank: requests that have arrived and not yet issued their column command.
+    rank_queued: Vec<u32>,
+    /// Per rank: the cycle at which its last issued column command completes; with nothing
+    /// queued, the rank is idle from then.
+    rank_done: Vec<u64>,
+}
+
+/// Idle cycles after which a rank is counted in power-down and in self-refresh
+/// (`u64::MAX`: never). Energy accounting only; command timing does not depend on it.
+#[derive(Debug, Clone, Copy)]
+struct IdlePolicy {
+    power_down_after: u64,
+    self_refresh_after: u64,
+}
+
+impl IdlePolicy {
+    fn of(spec: &DramSpec) -> Option<IdlePolicy> {
+        let c = &spec.controller;
+        let sr = c.self_refresh_after_cycles.unwrap_or(u64::MAX);
+        match (c.power_down_after_cycles, c.self_refresh_after_cycles) {
+            (None, None) => None,
+            (pd, _) => Some(IdlePolicy {
+                power_down_after: pd.unwrap_or(sr),
+                self_refresh_after: sr,
+            }),
+        }
+    }
+}
+
+/// Cycles of `[start, end)` inside `[from, to)`.
+#[inline]
+fn overlap(start: u64, end: u64, from: u64, to: u64) -> u64 {
+    end.min(to).saturating_sub(start.max(from))
 }
 
 impl Controller {
@@ -200,16 +235,56 @@ impl Controller {
             wake_at: 0,
             lazy_completions: false,
             last_completion: 0,
+            idle: IdlePolicy::of(spec),
+            rank_queued: vec![0; ranks],
+            rank_done: vec![0; ranks],
         }
     }
 
-    /// Queues a request arriving at `cycle`; false if its queue is full.
+    /// Counts power-down and self-refresh rank-cycles of the span `[start, start + cycles)`
+    /// under the idle policy (nothing without one). Command state is constant over the span.
+    pub(crate) fn account_idle(&self, start: u64, cycles: u64, stats: &mut DramStats) {
+        let Some(p) = self.idle else { return };
+        let end = start + cycles;
+        for (r, (&queued, &done)) in self.rank_queued.iter().zip(&self.rank_done).enumerate() {
+            if queued > 0 {
+                continue;
+            }
+            let pd_from = done.saturating_add(p.power_down_after);
+            if pd_from >= end {
+                continue;
+            }
+            let sr_from = done.saturating_add(p.self_refresh_after);
+            let pd = overlap(start, end, pd_from, sr_from);
+            let sr = overlap(start, end, sr_from, u64::MAX);
+            let open = self.state.rank_has_open_bank(r);
+            if open {
+                stats.active_power_down_rank_cycles += pd;
+                stats.self_refresh_open_rank_cycles += sr;
+            } else {
+                stats.precharge_power_down_rank_cycles += pd;
+            }
+            stats.self_refresh_rank_cycles += sr;
+        }
+    }
+
+    /// Under the idle policy, whether `rank` is in self-refresh at `now`.
+    fn in_self_refresh(&self, rank: usize, now: u64) -> bool {
+        self.idle.is_some_and(|p| {
+            self.rank_queued[rank] == 0
+                && now >= self.rank_done[rank].saturating_add(p.self_refresh_after)
+        })
+    }
+
+    /// Queues a request arriving at `cycle`; false if its queue is full. A request that wakes
+    /// its rank from power-down or self-refresh counts an exit in `stats`.
     pub(crate) fn try_enqueue(
         &mut self,
         loc: Location,
         is_write: bool,
         tag: u64,
         cycle: u64,
+        stats: &mut DramStats,
     ) -> bool {
         let len = if is_write {
             self.write_q.len()
@@ -219,6 +294,18 @@ impl Controller {
         if len >= self.trans_cap {
             return false;
         }
+        let r = loc.rank as usize;
+        if let Some(p) = self.idle {
+            if self.rank_queued[r] == 0 {
+                let idle = cycle.saturating_sub(self.rank_done[r]);
+                if idle > p.self_refresh_after {
+                    stats.self_refresh_exits += 1;
+                } else if idle > p.power_down_after {
+                    stats.power_down_exits += 1;
+                }
+            }
+        }
+        self.rank_queued[r] += 1;
         let queue = self.queue_index(&loc) as u32;
         let w = usize::from(is_write);
         self.waiting_count[w][queue as usize] += 1;
@@ -362,6 +449,9 @@ impl Controller {
             CommandKind::Precharge => s.precharges += 1,
             CommandKind::Refresh => {
                 s.refreshes += 1;
+                if self.in_self_refresh(c.loc.rank as usize, now) {
+                    s.self_refresh_refreshes += 1;
+                }
                 self.refresh.done();
             }
             kind => {
@@ -380,6 +470,14 @@ impl Controller {
                     }
                 }
                 self.cmd_queued -= 1;
+                let r = c.loc.rank as usize;
+                self.rank_queued[r] -= 1;
+                let delay = if kind.is_read() {
+                    self.read_delay
+                } else {
+                    self.write_delay
+                };
+                self.rank_done[r] = self.rank_done[r].max(now + delay);
                 if kind.is_read() {
                     s.read_commands += 1;
                     self.reads_pending.push_back(Pending {

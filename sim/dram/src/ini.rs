@@ -2,7 +2,8 @@
 //! request size = bus_width/8 × BL; ranks = channel_size (MB) / rank capacity; tRC = tRAS + tRP;
 //! the address mapping string, queue structure, refresh and row-buffer policies as given.
 //! Keys the model does not use (power-down and self-refresh timings and currents, output
-//! options) are accepted and ignored; unknown keys are errors, so typos are caught.
+//! options) are accepted and ignored: a spec read from a `.ini` has no idle policy and no I/O
+//! term, so its energy is DRAMsim3's; unknown keys are errors, so typos are caught.
 
 use crate::error::DramError;
 use crate::spec::*;
@@ -50,8 +51,8 @@ const USED: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// Keys DRAMsim3 knows that this model ignores (it never powers down or self-refreshes, and
-/// per-bank refresh is not modelled); a value that would need them is rejected below.
+/// Keys DRAMsim3 knows that this model ignores (DRAMsim3's default is never to power down or
+/// self-refresh, which a spec read from a `.ini` keeps, and per-bank refresh is not modelled); a value that would need them is rejected below.
 const IGNORED: &[(&str, &[&str])] = &[
     (
         "dram_structure",
@@ -385,6 +386,10 @@ pub fn spec_from_ini_str(text: &str, origin: &str, name: &str) -> Result<DramSpe
         tppd: ini.int("timing", "tppd", 0)?,
         trefi: ini.int("timing", "trefi", 7800)?,
         trfc: ini.int("timing", "trfc", 74)?,
+        // DRAMsim3 models no power-down or self-refresh (and no idle policy is set below), so
+        // its exit timings are not read.
+        txp: 0,
+        txs: 0,
     };
     let idd = IddCurrents {
         vdd: ini.real("power", "vdd", 1.2)?,
@@ -394,6 +399,13 @@ pub fn spec_from_ini_str(text: &str, origin: &str, name: &str) -> Result<DramSpe
         idd4r: ini.real("power", "idd4r", 135.0)?,
         idd4w: ini.real("power", "idd4w", 123.0)?,
         idd5ab: ini.real("power", "idd5ab", 250.0)?,
+        // DRAMsim3's energy: no power-down, self-refresh or separate I/O term.
+        idd2p: None,
+        idd3p: None,
+        idd6: None,
+        vddq: None,
+        iddq4r: None,
+        iddq4w: None,
     };
     let qs = ini.string("system", "queue_structure", "PER_BANK");
     let queue_structure = match qs.to_ascii_uppercase().as_str() {
@@ -458,6 +470,8 @@ pub fn spec_from_ini_str(text: &str, origin: &str, name: &str) -> Result<DramSpe
             row_buffer_policy,
             cmd_queue_size: ini.int32("system", "cmd_queue_size", 16)?,
             trans_queue_size: ini.int32("system", "trans_queue_size", 32)?,
+            power_down_after_cycles: None,
+            self_refresh_after_cycles: None,
         },
     };
     // Checked after the values, so that a wrong value is reported where it is.

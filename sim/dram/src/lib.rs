@@ -39,7 +39,7 @@ pub mod trace;
 pub use address::{AddressMapping, Location};
 pub use checker::{check_command_log, CheckSummary, TimingViolation};
 pub use command::{CommandKind, CommandRecord};
-pub use energy::EnergyIncrements;
+pub use energy::{EnergyIncrements, EnergyRates};
 pub use error::DramError;
 pub use spec::{
     ControllerConfig, DramSpec, IddCurrents, Organization, Power, Protocol, QueueStructure,
@@ -48,3 +48,10 @@ pub use spec::{
 pub use stats::{DramStats, EnergyBreakdown};
 pub use system::DramSystem;
 pub use trace::{parse_trace, read_trace_file, run_on, run_trace, TraceReport, TraceRequest};
+
+/// `8`, `0.5`, `1.25`: a number without trailing zeros (up to 3 decimals).
+pub(crate) fn trim_number(v: f64) -> String {
+    let s = format!("{v:.3}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    s.to_string()
+}

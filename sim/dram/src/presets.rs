@@ -29,8 +29,21 @@ pub fn get(name: &str) -> Option<DramSpec> {
     }
 }
 
-fn controller() -> ControllerConfig {
-    // Queue sizes and policies of DRAMsim3's shipped configs (LPDDR4_8Gb_x16_2400.ini).
+/// Idle time after which a preset's rank is counted in power-down, ns. JEDEC sets no entry
+/// threshold (a controller may enter power-down as soon as tCKE allows); 100 ns is a few
+/// times tXP (7.5 ns on LPDDR4, 7 ns on LPDDR5), so a rank sleeps only through gaps that
+/// repay the exit, as controllers' idle timers are set (sources §10).
+pub const POWER_DOWN_AFTER_NS: u64 = 100;
+
+/// Idle time after which a preset's rank is counted in self-refresh, ns: 10 µs, about 2.5 tREFI
+/// (3.9 µs on LPDDR4/5), so a rank that would otherwise refresh several times in a row with
+/// nothing else to do refreshes itself; tXS (≈ tRFC + 7.5 ns) is small against it.
+pub const SELF_REFRESH_AFTER_NS: u64 = 10_000;
+
+fn controller(tck_ps: u64) -> ControllerConfig {
+    // Queue sizes and policies of DRAMsim3's shipped configs (LPDDR4_8Gb_x16_2400.ini); idle
+    // policy as above, in cycles of this preset's clock.
+    let cycles = |ns: u64| (ns * 1000).div_ceil(tck_ps);
     ControllerConfig {
         address_mapping: "rorabacobgch".to_string(),
         queue_structure: QueueStructure::PerBank,
@@ -38,6 +51,8 @@ fn controller() -> ControllerConfig {
         row_buffer_policy: RowBufferPolicy::OpenPage,
         cmd_queue_size: 8,
         trans_queue_size: 32,
+        power_down_after_cycles: Some(cycles(POWER_DOWN_AFTER_NS)),
+        self_refresh_after_cycles: Some(cycles(SELF_REFRESH_AFTER_NS)),
     }
 }
 
@@ -83,25 +98,35 @@ fn lpddr4_3200() -> DramSpec {
             tppd: 4,
             trefi: 6246,
             trfc: 448,
+            txp: 12,
+            txs: 460,
         },
         // Same memspec, per device: VDD1 = 1.8 V, VDD2 = VDDQ = 1.1 V; IDD0 3.5/45, IDD2N 2.0/27,
-        // IDD3N 2.25/30, IDD4R 2.25/275/150 (VDDQ), IDD4W 2.25/210/55, IDD5 10/90 mA.
-        // The model has one supply, so each current is the VDD2 equivalent
-        // (I1·1.8/1.1 + I2 + IQ): VDD1 adds ×1.636, and the read/write I/O (VDDQ) current is
-        // included because it is part of what a transfer costs (≈ 3.2 pJ/bit, section 7.5).
+        // IDD3N 2.25/30, IDD4R 2.25/275/150 (VDDQ), IDD4W 2.25/210/55, IDD5 10/90,
+        // IDD2P 1.2/3.0, IDD3P 1.2/9.0, IDD6 0.3/0.5 mA; XP 12, XSR 460 (sources §10.1).
+        // The core is one supply, so each core current is the VDD2 equivalent
+        // (I1·1.8/1.1 + I2: VDD1 adds ×1.636); the read/write I/O (VDDQ) currents are their
+        // own term (≈ 3.2 pJ/bit read, section 7.5). The VDDQ standby currents (0.75 mA) are
+        // left out in every state.
         power: Power {
             idd: Some(IddCurrents {
                 vdd: 1.1,
                 idd0: 50.727,
                 idd2n: 30.273,
                 idd3n: 33.682,
-                idd4r: 428.682,
-                idd4w: 268.682,
+                idd4r: 278.682,
+                idd4w: 213.682,
                 idd5ab: 106.364,
+                idd2p: Some(4.964),
+                idd3p: Some(10.964),
+                idd6: Some(0.991),
+                vddq: Some(1.1),
+                iddq4r: Some(150.0),
+                iddq4w: Some(55.0),
             }),
             energy_pj_per_bit: None,
         },
-        controller: controller(),
+        controller: controller(625),
     }
 }
 
@@ -147,27 +172,36 @@ fn lpddr4x_4266() -> DramSpec {
             tppd: 4,
             trefi: 8341,
             trfc: 812,
+            txp: 16,
+            txs: 828,
         },
-        // The 4266 memspec's IDD fields are zeros. Assumption, stated: the core (VDD1/VDD2)
-        // currents are those of LPDDR4-3200 above (same process, same array), so background,
-        // ACT and refresh currents are unchanged; the burst energy per bit is unchanged in the
-        // core, so IDD4 − IDD3N scales with the data rate (×4266/3200); the I/O runs at VDDQ =
-        // 0.6 V instead of 1.1 V (LPDDR4X), so I/O energy scales by (0.6/1.1)² and its
-        // current also by the data rate. IDD4R = 33.682 + 245.0·1.333 + 150·0.2975·1.333;
-        // IDD4W = 33.682 + 180.0·1.333 + 55·0.2975·1.333.
+        // The 4266 memspec's IDD fields are zeros [INFERRED, sources §10.2]: the core
+        // (VDD1/VDD2) currents are those of LPDDR4-3200 above (same process, same array), so
+        // background, power-down, self-refresh, ACT and refresh currents are unchanged; the
+        // burst energy per bit is unchanged in the core, so IDD4 − IDD3N scales with the data
+        // rate (×4266/3200): IDD4R = 33.682 + 245.0·1.333, IDD4W = 33.682 + 180.0·1.333. The
+        // I/O runs at VDDQ = 0.6 V instead of 1.1 V (LPDDR4X), so I/O energy per bit scales by
+        // (0.6/1.1)²: IDDQ4R = 150·(0.6/1.1)·1.333 = 109.07, IDDQ4W = 55·(0.6/1.1)·1.333 =
+        // 39.99 mA at 0.6 V. tXP = max(7.5 ns, 5 tCK) = 16, tXS = XSR 828 (the memspec).
         power: Power {
             idd: Some(IddCurrents {
                 vdd: 1.1,
                 idd0: 50.727,
                 idd2n: 30.273,
                 idd3n: 33.682,
-                idd4r: 419.8,
-                idd4w: 295.45,
+                idd4r: 360.298,
+                idd4w: 273.645,
                 idd5ab: 106.364,
+                idd2p: Some(4.964),
+                idd3p: Some(10.964),
+                idd6: Some(0.991),
+                vddq: Some(0.6),
+                iddq4r: Some(109.07),
+                iddq4w: Some(39.99),
             }),
             energy_pj_per_bit: None,
         },
-        controller: controller(),
+        controller: controller(469),
     }
 }
 
@@ -217,16 +251,44 @@ fn lpddr5_6400() -> DramSpec {
             tppd: 2,
             trefi: 3124,
             trfc: 168,
+            txp: 6,
+            txs: 174,
         },
         // No credible LPDDR5 IDD values exist (Ramulator2 and gem5 ship none; DRAMPower's
-        // lpddr5.json is synthetic test data, 7.3/7.5), so this preset uses a flat 5 pJ/bit,
-        // the section 7.5/8 default for LPDDR5 (4–6 pJ/bit, scaled from LPDDR4's 6–8 pJ/bit by
-        // the lower 0.5 V VDDQ).
+        // lpddr5.json is synthetic test data, 7.3/7.5). [INFERRED, sources §10.3] The 8 Gb
+        // LPDDR4-3200 currents of DRAMSys (same density, same 2 KB page) at the JEDEC LPDDR5
+        // voltages (VDD1 1.8 V, VDD2H 1.05 V, VDDQ 0.5 V; Micron MT62F datasheet):
+        // - standby, power-down, self-refresh and ACT currents per supply unchanged, as VDD2H
+        //   equivalents I1·1.8/1.05 + I2 (VDD1 ×1.714): IDD0 3.5/45 → 51.0, IDD2N 2.0/27 →
+        //   30.429, IDD3N 2.25/30 → 33.857, IDD2P 1.2/3.0 → 5.057, IDD3P 1.2/9.0 → 11.057,
+        //   IDD6 0.3/0.5 → 1.014;
+        // - the same core charge per bit moved: a BL16 burst takes 2.5 ns instead of 5 ns, so
+        //   IDD4 − IDD3N doubles: IDD4R = 33.857 + 2·245 = 523.857, IDD4W = 33.857 + 2·180 =
+        //   393.857;
+        // - I/O energy per bit ∝ VDDQ² (0.5 V vs 1.1 V) at twice the rate: IDDQ4R = 150·(0.5/
+        //   1.1)·2 = 136.36, IDDQ4W = 55·(0.5/1.1)·2 = 50.0 mA at 0.5 V;
+        // - the same charge per refresh of the 8 Gb array in tRFCab 210 ns instead of 280 ns:
+        //   IDD5 10/90 ×4/3 → 13.33·1.714 + 120 = 142.857.
+        // tXP 7 ns → 6 cycles, tXS 217.5 ns → 174 cycles (gem5 LPDDR5).
         power: Power {
-            idd: None,
-            energy_pj_per_bit: Some(5.0),
+            idd: Some(IddCurrents {
+                vdd: 1.05,
+                idd0: 51.0,
+                idd2n: 30.429,
+                idd3n: 33.857,
+                idd4r: 523.857,
+                idd4w: 393.857,
+                idd5ab: 142.857,
+                idd2p: Some(5.057),
+                idd3p: Some(11.057),
+                idd6: Some(1.014),
+                vddq: Some(0.5),
+                iddq4r: Some(136.36),
+                iddq4w: Some(50.0),
+            }),
+            energy_pj_per_bit: None,
         },
-        controller: controller(),
+        controller: controller(1250),
     }
 }
 
@@ -273,8 +335,14 @@ fn ddr4_3200() -> DramSpec {
             tppd: 0,
             trefi: 12_480,
             trfc: 560,
+            txp: 10,
+            txs: 576,
         },
-        // Same file: VDD 1.2 V, IDD0 95, IDD2N 37, IDD3N 56, IDD4R 302, IDD4W 278, IDD5AB 280 mA.
+        // Same file: VDD 1.2 V, IDD0 95, IDD2N 37, IDD3N 56, IDD4R 302, IDD4W 278, IDD5AB 280,
+        // IDD2P 25, IDD3P 47, IDD6x 30 mA; tXP 10, tXS 576. The file has no I/O currents
+        // [INFERRED, sources §10.4]: LPDDR4's 3.22 pJ/bit read I/O scaled by (1.2/1.1)² for
+        // POD12 at VDDQ = 1.2 V, 3.83 pJ/bit; 128 bits per device per 2.5 ns burst gives
+        // IDDQ4R = 3.83·128/(1.2·2.5) = 163.4 mA, IDDQ4W = 163.4·55/150 = 59.9 mA.
         power: Power {
             idd: Some(IddCurrents {
                 vdd: 1.2,
@@ -284,9 +352,15 @@ fn ddr4_3200() -> DramSpec {
                 idd4r: 302.0,
                 idd4w: 278.0,
                 idd5ab: 280.0,
+                idd2p: Some(25.0),
+                idd3p: Some(47.0),
+                idd6: Some(30.0),
+                vddq: Some(1.2),
+                iddq4r: Some(163.4),
+                iddq4w: Some(59.9),
             }),
             energy_pj_per_bit: None,
         },
-        controller: controller(),
+        controller: controller(625),
     }
 }

@@ -106,6 +106,13 @@ pub struct Timing {
     pub trefi: u64,
     /// All-bank refresh cycle time.
     pub trfc: u64,
+    /// Power-down exit to the first valid command. Energy only: see [`ControllerConfig`]'s
+    /// power-down policy (0 when the source has none).
+    #[serde(default)]
+    pub txp: u64,
+    /// Self-refresh exit to the first valid command (tXS / tXSR). Energy only, as `txp`.
+    #[serde(default)]
+    pub txs: u64,
 }
 
 /// Currents of one device in mA at `vdd`, used the way DRAMsim3 does (one supply).
@@ -125,6 +132,26 @@ pub struct IddCurrents {
     pub idd4w: f64,
     /// All-bank refresh.
     pub idd5ab: f64,
+    /// Precharge power-down (all banks closed, CKE low). Needed by a power-down policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idd2p: Option<f64>,
+    /// Active power-down (a bank open, CKE low). Needed by a power-down policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idd3p: Option<f64>,
+    /// Self-refresh (includes the device's own refresh). Needed by a self-refresh policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idd6: Option<f64>,
+    /// I/O supply voltage. The I/O (VDDQ) currents below are charged at it, separately from
+    /// the core currents above (which then exclude the I/O); absent, no I/O energy is counted
+    /// (DRAMsim3's files have no VDDQ currents).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vddq: Option<f64>,
+    /// VDDQ current during burst reads (output drivers), mA per device.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iddq4r: Option<f64>,
+    /// VDDQ current during burst writes (input receivers, termination), mA per device.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iddq4w: Option<f64>,
 }
 
 /// Energy model: IDD currents (DRAMsim3's per-command and background increments) or a flat
@@ -177,6 +204,20 @@ pub struct ControllerConfig {
     pub cmd_queue_size: u32,
     /// Entries of the read queue and, separately, of the write buffer.
     pub trans_queue_size: u32,
+    /// Power-down policy (energy only): a rank with no request queued or in flight for this
+    /// many cycles is counted in power-down (IDD2P with all banks closed, IDD3P with a bank
+    /// open) until its next request arrives; absent, never. The controller is taken to wake the
+    /// rank tXP ahead of that request (as a controller that sees its queue fill does), so the
+    /// command timing is unchanged and each exit costs tXP cycles at precharge standby instead
+    /// of power-down current.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub power_down_after_cycles: Option<u64>,
+    /// Self-refresh policy (energy only): after this many idle cycles (more than the
+    /// power-down threshold) the rank is counted in self-refresh (IDD6, which includes its own
+    /// refresh, so the REF commands the controller issues meanwhile are not charged); each
+    /// exit costs tXS cycles at precharge standby. Absent, never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub self_refresh_after_cycles: Option<u64>,
 }
 
 /// A complete DRAM system description.
@@ -297,6 +338,69 @@ impl DramSpec {
             * u64::from(self.organization.ranks)
     }
 
+    /// Capacity of the whole system in bytes: channels × ranks × devices per rank × the
+    /// device's banks × rows × columns × device width.
+    pub fn capacity_bytes(&self) -> u64 {
+        self.channel_bytes()
+            .saturating_mul(u64::from(self.organization.channels))
+    }
+
+    /// Bits of one device (die): banks × rows × columns × device width.
+    pub fn device_bits(&self) -> u64 {
+        let o = &self.organization;
+        u64::from(self.banks())
+            .saturating_mul(o.rows)
+            .saturating_mul(o.columns)
+            .saturating_mul(u64::from(o.device_width))
+    }
+
+    /// Density of one device in Gbit (2^30 bits).
+    pub fn device_density_gbit(&self) -> f64 {
+        self.device_bits() as f64 / (1u64 << 30) as f64
+    }
+
+    /// The same DRAM with devices of `gbit` Gbit (a power of two), by scaling the rows per
+    /// bank (the usual way JEDEC densities grow; timing is kept). `None` if the density is not
+    /// a power of two or gives a row count out of 1..=2^24.
+    pub fn with_device_density_gbit(mut self, gbit: u64) -> Option<DramSpec> {
+        if gbit == 0 || !gbit.is_power_of_two() {
+            return None;
+        }
+        let per_row = u64::from(self.banks())
+            * self.organization.columns
+            * u64::from(self.organization.device_width);
+        let bits = gbit.checked_mul(1u64 << 30)?;
+        if per_row == 0 || bits % per_row != 0 {
+            return None;
+        }
+        let rows = bits / per_row;
+        if !rows.is_power_of_two() || rows > 1 << 24 {
+            return None;
+        }
+        self.organization.rows = rows;
+        Some(self)
+    }
+
+    /// A one-line description of where the capacity comes from, e.g. `4 channels x 1 rank x 2
+    /// devices x 8 Gbit`.
+    pub fn capacity_description(&self) -> String {
+        let o = &self.organization;
+        let plural = |n: u64, what: &str| {
+            if n == 1 {
+                format!("{n} {what}")
+            } else {
+                format!("{n} {what}s")
+            }
+        };
+        format!(
+            "{} x {} x {} x {} Gbit",
+            plural(u64::from(o.channels), "channel"),
+            plural(u64::from(o.ranks), "rank"),
+            plural(self.devices_per_rank(), "device"),
+            crate::trim_number(self.device_density_gbit())
+        )
+    }
+
     /// Peak data bandwidth of all channels in GB/s (10^9 bytes per second).
     pub fn peak_bandwidth_gbps(&self) -> f64 {
         let bytes_per_cycle = u64::from(self.organization.bus_width) as f64 / 8.0
@@ -306,7 +410,7 @@ impl DramSpec {
 
     /// Energy per bit for analytic models: what streaming reads at the peak rate cost. With a
     /// pJ/bit figure, that figure. With IDD currents (DRAMsim3's increments), per burst: the read
-    /// burst (IDD4R − IDD3N), background over the burst time (IDD3N for the rank being read,
+    /// burst (IDD4R − IDD3N) and its I/O (VDDQ·IDDQ4R), background over the burst time (IDD3N for the rank being read,
     /// IDD2N for the other ranks), the refresh energy spread over time (every rank refreshes
     /// once per tREFI), and one ACT/PRE pair shared by the bursts of a row; divided by the bits
     /// of a burst.
@@ -324,8 +428,71 @@ impl DramSpec {
         let refresh = burst * f64::from(self.organization.ranks) * e.refresh_pj
             / self.timing.trefi.max(1) as f64;
         let bursts_per_row = (self.row_bytes() / self.request_bytes().max(1)).max(1) as f64;
-        let per_burst = e.read_pj + background + refresh + e.act_pj / bursts_per_row;
+        let per_burst = e.read_pj + e.io_read_pj + background + refresh + e.act_pj / bursts_per_row;
         per_burst / (self.request_bytes() * 8) as f64
+    }
+
+    /// The optional currents (power-down, self-refresh, I/O) and the idle policies that need
+    /// them.
+    fn validate_power_states(&self, origin: &str) -> Result<(), DramError> {
+        let idd = self.power.idd.as_ref();
+        let opt = |f: fn(&IddCurrents) -> Option<f64>| idd.and_then(f);
+        for (key, v) in [
+            ("power.idd.idd2p", opt(|i| i.idd2p)),
+            ("power.idd.idd3p", opt(|i| i.idd3p)),
+            ("power.idd.idd6", opt(|i| i.idd6)),
+            ("power.idd.vddq", opt(|i| i.vddq)),
+            ("power.idd.iddq4r", opt(|i| i.iddq4r)),
+            ("power.idd.iddq4w", opt(|i| i.iddq4w)),
+        ] {
+            if let Some(v) = v {
+                if !(v.is_finite() && (0.0..=100_000.0).contains(&v)) {
+                    return Err(DramError::bad(
+                        origin,
+                        key,
+                        v,
+                        "a finite value from 0 to 100000",
+                    ));
+                }
+            }
+        }
+        let c = &self.controller;
+        let max = 1u64 << 40;
+        if let Some(n) = c.power_down_after_cycles {
+            if !(1..=max).contains(&n) {
+                return Err(DramError::bad(
+                    origin,
+                    "controller.power_down_after_cycles",
+                    n,
+                    format!("1 to {max} cycles"),
+                ));
+            }
+            if opt(|i| i.idd2p).is_none() || opt(|i| i.idd3p).is_none() {
+                return Err(DramError::MissingKey {
+                    path: origin.to_string(),
+                    key: "power.idd.idd2p and power.idd.idd3p (a power-down policy is set)"
+                        .to_string(),
+                });
+            }
+        }
+        if let Some(n) = c.self_refresh_after_cycles {
+            let min = c.power_down_after_cycles.unwrap_or(0) + 1;
+            if !(min..=max).contains(&n) {
+                return Err(DramError::bad(
+                    origin,
+                    "controller.self_refresh_after_cycles",
+                    n,
+                    format!("{min} to {max} cycles (more than power_down_after_cycles)"),
+                ));
+            }
+            if opt(|i| i.idd6).is_none() {
+                return Err(DramError::MissingKey {
+                    path: origin.to_string(),
+                    key: "power.idd.idd6 (a self-refresh policy is set)".to_string(),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Checks that the description is usable; `origin` names the source in messages.
@@ -538,6 +705,12 @@ impl DramSpec {
                 }
             }
         }
+        for (key, v) in [("timing.txp", t.txp), ("timing.txs", t.txs)] {
+            if v > 1_000_000 {
+                return Err(DramError::bad(origin, key, v, "0 to 1000000 cycles"));
+            }
+        }
+        self.validate_power_states(origin)?;
         let c = &self.controller;
         crate::address::AddressMapping::new(self).map_err(|allowed| {
             DramError::bad(

@@ -96,7 +96,18 @@ impl DramSystem {
         let ch = self.mapping.channel(addr) as usize;
         match self.controllers.get_mut(ch) {
             Some(c) if c.has_room(is_write) => {
-                c.try_enqueue(self.mapping.decode(addr), is_write, tag, self.cycle)
+                let exits = (self.stats.power_down_exits, self.stats.self_refresh_exits);
+                let ok = c.try_enqueue(
+                    self.mapping.decode(addr),
+                    is_write,
+                    tag,
+                    self.cycle,
+                    &mut self.stats,
+                );
+                if exits != (self.stats.power_down_exits, self.stats.self_refresh_exits) {
+                    self.stats_view.take();
+                }
+                ok
             }
             _ => false,
         }
@@ -196,6 +207,9 @@ impl DramSystem {
     /// goes through here (a tick ends with it).
     fn account(&mut self, cycles: u64) {
         let s = &mut self.stats;
+        for c in &self.controllers {
+            c.account_idle(self.cycle, cycles, s);
+        }
         s.cycles += cycles;
         s.active_rank_cycles += cycles * self.active_ranks;
         s.precharged_rank_cycles += cycles * (self.total_ranks - self.active_ranks);

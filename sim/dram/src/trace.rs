@@ -6,6 +6,7 @@ use crate::spec::DramSpec;
 use crate::stats::DramStats;
 use crate::system::DramSystem;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// One trace request: a burst at `addr`, issued no earlier than DRAM cycle `cycle`.
@@ -269,6 +270,17 @@ pub struct TraceReport {
     pub activates: u64,
     pub refreshes: u64,
     pub energy_pj: f64,
+    /// `energy_pj` by term: `act_pre` (ACT with its PRE), `read_write` (bursts, core
+    /// supply), `io` (bursts, VDDQ), `refresh`, `background` (standby + power-down +
+    /// self-refresh); they add up to `energy_pj`.
+    pub energy_breakdown_pj: BTreeMap<String, f64>,
+    /// `background` by state: `standby`, `power_down`, `self_refresh` (exits included).
+    pub background_breakdown_pj: BTreeMap<String, f64>,
+    /// Rank-cycles in power-down (active + precharge) and in self-refresh.
+    pub power_down_rank_cycles: u64,
+    pub self_refresh_rank_cycles: u64,
+    /// Capacity of the DRAM system (all channels), bytes.
+    pub capacity_bytes: u64,
     #[serde(skip)]
     pub stats: DramStats,
 }
@@ -343,6 +355,24 @@ pub fn run_on(sys: &mut DramSystem, requests: &[TraceRequest]) -> TraceReport {
         activates: s.activates,
         refreshes: s.refreshes,
         energy_pj: s.energy_pj,
+        energy_breakdown_pj: s
+            .energy
+            .terms()
+            .iter()
+            .map(|(k, v)| (k.to_string(), *v))
+            .collect(),
+        background_breakdown_pj: [
+            ("standby", s.energy.standby_pj),
+            ("power_down", s.energy.power_down_pj),
+            ("self_refresh", s.energy.self_refresh_pj),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), *v))
+        .collect(),
+        power_down_rank_cycles: s.active_power_down_rank_cycles
+            + s.precharge_power_down_rank_cycles,
+        self_refresh_rank_cycles: s.self_refresh_rank_cycles,
+        capacity_bytes: spec.capacity_bytes(),
         stats: s,
     }
 }

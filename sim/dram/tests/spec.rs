@@ -46,21 +46,67 @@ fn peak_bandwidth_follows_rate_times_width() {
 
 #[test]
 fn energy_per_bit_estimates_are_in_the_published_range() {
-    // sources §7.5: LPDDR4/4X 6–8 pJ/bit (≈ 5.5–8.5 from DRAMSys currents); LPDDR5 5.
-    let lp4 = presets::get("lpddr4-3200")
-        .unwrap()
-        .idd_energy_pj_per_bit_estimate();
+    // sources §7.5: LPDDR4/4X 6–8 pJ/bit (≈ 5.5–8.5 from DRAMSys currents, plus background);
+    // LPDDR5 4–6 (§10.3 derives its IDD table; every preset is IDD-based now).
+    let est = |name: &str| {
+        let spec = presets::get(name).unwrap();
+        assert!(
+            spec.power.energy_pj_per_bit.is_none(),
+            "{name} uses a flat pJ/bit"
+        );
+        spec.idd_energy_pj_per_bit_estimate()
+    };
+    let lp4 = est("lpddr4-3200");
     assert!((5.5..=10.0).contains(&lp4), "lpddr4 {lp4}");
-    let lp4x = presets::get("lpddr4x-4266")
-        .unwrap()
-        .idd_energy_pj_per_bit_estimate();
+    let lp4x = est("lpddr4x-4266");
     assert!(lp4x < lp4 && lp4x > 4.0, "lpddr4x {lp4x}");
+    let lp5 = est("lpddr5-6400");
+    assert!(lp5 < lp4x && (4.0..=7.0).contains(&lp5), "lpddr5 {lp5}");
+}
+
+#[test]
+fn capacity_is_devices_times_density() {
+    // LPDDR5-6400: 2 x16 devices of 16 banks x 32,768 rows x 1,024 columns x 16 bits = 8 Gbit.
+    let lp5 = presets::get("lpddr5-6400").unwrap();
+    assert_eq!(lp5.device_bits(), 8 << 30);
+    assert_eq!(lp5.capacity_bytes(), 2 << 30);
+    let four = lp5.clone().with_channels(4);
+    assert_eq!(four.capacity_bytes(), 8 << 30);
     assert_eq!(
-        presets::get("lpddr5-6400")
-            .unwrap()
-            .idd_energy_pj_per_bit_estimate(),
-        5.0
+        four.capacity_description(),
+        "4 channels x 1 rank x 2 devices x 8 Gbit"
     );
+    let dense = four.with_device_density_gbit(16).unwrap();
+    assert_eq!(dense.organization.rows, 65_536);
+    assert_eq!(dense.capacity_bytes(), 16 << 30);
+    assert!(lp5.clone().with_device_density_gbit(12).is_none());
+    assert!(lp5.with_device_density_gbit(1 << 20).is_none());
+    // DDR4: 2 ranks x 4 x16 devices x 8 Gbit = 8 GiB, DRAMsim3's channel_size 8192 MB.
+    assert_eq!(presets::get("ddr4-3200").unwrap().capacity_bytes(), 8 << 30);
+}
+
+#[test]
+fn idle_policy_needs_its_currents() {
+    let mut spec = presets::get("lpddr4-3200").unwrap();
+    spec.validate("p").unwrap();
+    spec.power.idd.as_mut().unwrap().idd6 = None;
+    let e = spec.validate("p").unwrap_err().to_string();
+    assert!(e.contains("power.idd.idd6"), "{e}");
+    let mut spec = presets::get("lpddr4-3200").unwrap();
+    spec.controller.self_refresh_after_cycles = Some(10);
+    let e = spec.validate("p").unwrap_err().to_string();
+    assert!(
+        e.contains("self_refresh_after_cycles") && e.contains("more than"),
+        "{e}"
+    );
+    let mut spec = presets::get("lpddr4-3200").unwrap();
+    spec.controller.power_down_after_cycles = Some(0);
+    let e = spec.validate("p").unwrap_err().to_string();
+    assert!(e.contains("power_down_after_cycles"), "{e}");
+    // The TOML form round-trips the new fields.
+    let spec = presets::get("lpddr5-6400").unwrap();
+    let back = dram::DramSpec::from_toml_str(&spec.to_toml_string(), "t").unwrap();
+    assert_eq!(back, spec);
 }
 
 #[test]

@@ -137,6 +137,7 @@ pub(crate) mod test_util {
                 preset: "lpddr5-6400".into(),
                 channels: 4,
                 energy_pj_per_bit: None,
+                device_density_gbit: None,
             },
             precision: PrecisionConfig {
                 activation_bits: 8,

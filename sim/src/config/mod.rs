@@ -97,8 +97,9 @@ impl HardwareConfig {
         }
     }
 
-    /// The DRAM model's spec: the `dram.preset` with `dram.channels` channels, and the flat
-    /// `dram.energy_pj_per_bit` in place of the preset's energy model when it is set.
+    /// The DRAM model's spec: the `dram.preset` with `dram.channels` channels, devices of
+    /// `dram.device_density_gbit` when set, and the flat `dram.energy_pj_per_bit` in place of
+    /// the preset's energy model when it is set (an explicit user override).
     pub fn dram_spec(&self) -> Result<dram::DramSpec, ConfigError> {
         let Some(spec) = dram::presets::get(&self.dram.preset) else {
             return Err(ConfigError::OutOfRange {
@@ -108,7 +109,23 @@ impl HardwareConfig {
                 allowed: keys::allowed(keys::Rule::DramPreset),
             });
         };
-        let spec = spec.with_channels(self.dram.channels);
+        let mut spec = spec.with_channels(self.dram.channels);
+        if let Some(gbit) = self.dram.device_density_gbit {
+            let rows = spec.organization.rows;
+            let preset = spec.device_density_gbit();
+            spec = spec
+                .with_device_density_gbit(u64::from(gbit))
+                .ok_or_else(|| ConfigError::OutOfRange {
+                    origin: format!("configuration `{}`", self.name),
+                    key: "dram.device_density_gbit".into(),
+                    value: gbit.to_string(),
+                    allowed: format!(
+                        "a power of two from 1 to 64 whose rows per bank stay within 2^24 (the {} \
+                         preset has {preset} Gbit devices with {rows} rows)",
+                        self.dram.preset
+                    ),
+                })?;
+        }
         Ok(match self.dram.energy_pj_per_bit {
             Some(pj) => spec.with_energy_pj_per_bit(pj),
             None => spec,

@@ -259,9 +259,14 @@ pub struct DramSection {
     /// `lpddr4-3200`, `lpddr4x-4266`, `lpddr5-6400`, `ddr4-3200`.
     pub preset: String,
     pub channels: u32,
-    /// When set, DRAM energy is bytes x this figure instead of the IDD-current model.
+    /// An explicit user override: when set, DRAM energy is bytes x this figure instead of the
+    /// preset's IDD-current model (no preset sets it; the breakdown is then all read/write).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub energy_pj_per_bit: Option<f64>,
+    /// Density of one DRAM device in Gbit (a power of two), in place of the preset's: more
+    /// rows per bank, same timing. Sets the capacity with `channels`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_density_gbit: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -95,6 +95,7 @@ fn key_paths_are_exactly_the_schema_leaves() {
     full.chip.global_buffer.leakage_mw = Some(1.0);
     full.chip.tile_buffer.area_mm2 = Some(1.0);
     full.chip.tile_buffer.leakage_mw = Some(1.0);
+    full.dram.device_density_gbit = Some(16);
     let mut got = Vec::new();
     leaves("", &tree_of(&full.to_toml_string()), &mut got);
     got.sort();
@@ -436,6 +437,19 @@ fn dram_spec_resolves_preset_channels_and_energy() {
         .and_then(|c| c.dram_spec())
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(flat.idd_energy_pj_per_bit_estimate(), 7.5);
+    // Capacity: 4 channels x 2 devices x 8 Gbit = 8 GiB; 16 Gbit devices double it.
+    assert_eq!(spec.capacity_bytes(), 8 << 30);
+    let dense = load_config(DEFAULT_PRESET, &sets(&["dram.device_density_gbit=16"]))
+        .and_then(|c| c.dram_spec())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(dense.capacity_bytes(), 16 << 30);
+    assert_eq!(dense.timing, spec.timing);
+    for bad in ["dram.device_density_gbit=12", "dram.device_density_gbit=0"] {
+        let e = load_config(DEFAULT_PRESET, &sets(&[bad]))
+            .err()
+            .unwrap_or_else(|| panic!("{bad} accepted"));
+        assert_eq!(e.key(), Some("dram.device_density_gbit"), "{e}");
+    }
     let mut bad = cfg.clone();
     bad.dram.preset = "nope".into();
     assert_eq!(

@@ -78,6 +78,11 @@ impl HardwareConfig {
             }
             _ => {}
         }
+        if self.dram.device_density_gbit.is_some() {
+            // A density the preset's organisation cannot take (not a power of two, too many
+            // rows) is reported on the key.
+            self.dram_spec()?;
+        }
         let macros = u64::from(self.chip.tiles) * u64::from(self.chip.macros_per_tile);
         if macros > MAX_TOTAL_MACROS {
             return Err(out_of_range(

@@ -24,7 +24,7 @@ use crate::components::{
 use crate::config::{HardwareConfig, WeightPath};
 use crate::program::{DataClass, TaskKind};
 
-use super::stats::{BusyKind, EnergyKind};
+use super::stats::{BusyKind, EnergyKind, ENERGY_KINDS};
 
 /// Cost model of the non-DRAM resources of one configuration.
 #[derive(Debug, Clone)]
@@ -54,7 +54,7 @@ impl CostModel {
     /// Duration of a non-DRAM task, and its energy added to `energy` (indexed by
     /// [`EnergyKind`]). DRAM tasks are timed by the DRAM port; only their buffer energy is
     /// charged here (see [`CostModel::dram_buffer_energy`]).
-    pub(crate) fn task(&self, kind: &TaskKind, energy: &mut [f64; 7]) -> TaskCost {
+    pub(crate) fn task(&self, kind: &TaskKind, energy: &mut [f64; ENERGY_KINDS]) -> TaskCost {
         let m = &self.cfg.cim_macro;
         let chip = &self.cfg.chip;
         let (cycles, busy) = match *kind {

@@ -12,6 +12,9 @@ pub(crate) struct DramCounters {
     pub(crate) refreshes: u64,
     /// IDD-model energy including background energy up to the model's current cycle.
     pub(crate) energy_pj: f64,
+    /// `energy_pj` by term, in `dram::EnergyBreakdown::terms` order (act_pre, read_write,
+    /// io, refresh, background).
+    pub(crate) energy_terms_pj: [f64; 5],
 }
 
 impl DramCounters {
@@ -22,6 +25,9 @@ impl DramCounters {
             row_hits: self.row_hits.saturating_sub(earlier.row_hits),
             refreshes: self.refreshes.saturating_sub(earlier.refreshes),
             energy_pj: self.energy_pj - earlier.energy_pj,
+            energy_terms_pj: std::array::from_fn(|i| {
+                self.energy_terms_pj[i] - earlier.energy_terms_pj[i]
+            }),
         }
     }
 }
@@ -75,6 +81,7 @@ impl DramModel for dram::DramSystem {
             row_hits: s.row_hits,
             refreshes: s.refreshes,
             energy_pj: s.energy_pj,
+            energy_terms_pj: s.energy.terms().map(|(_, v)| v),
         }
     }
 }

@@ -146,7 +146,8 @@ pub(crate) struct AnalyticDram {
     request_bytes: u64,
     peak_bandwidth_gbps: f64,
     latency_ps: u64,
-    energy_pj_per_bit: f64,
+    /// The DRAM energy method in closed form (the same IDD increments as the cycle model).
+    energy: dram::EnergyRates,
 }
 
 impl AnalyticDram {
@@ -161,8 +162,12 @@ impl AnalyticDram {
         (occupancy, occupancy.saturating_add(self.latency_ps))
     }
 
-    pub(crate) fn energy_pj(&self, bursts: u64) -> f64 {
-        bursts.saturating_mul(self.request_bytes) as f64 * 8.0 * self.energy_pj_per_bit
+    /// Dynamic DRAM energy of `bursts` read (or written) bursts, by term (act_pre,
+    /// read_write, io, refresh, background: the last two are 0, charged per phase).
+    pub(crate) fn energy_pj(&self, bursts: u64, is_write: bool) -> [(&'static str, f64); 5] {
+        let bytes = bursts.saturating_mul(self.request_bytes);
+        let (r, w) = if is_write { (0, bytes) } else { (bytes, 0) };
+        self.energy.phase_pj(r, w, 0.0, 0.0)
     }
 }
 
@@ -172,8 +177,8 @@ pub(crate) struct DramParts {
     pub(crate) tck_ps: u64,
     pub(crate) request_bytes: u64,
     pub(crate) peak_bandwidth_gbps: f64,
-    /// IDD-model energy per bit, for the analytic fidelity.
-    pub(crate) energy_pj_per_bit_estimate: f64,
+    /// The DRAM energy method in closed form, for the analytic fidelity.
+    pub(crate) energy_rates: dram::EnergyRates,
     /// Flat DRAM energy per bit when the DRAM spec uses one instead of IDD currents.
     pub(crate) energy_pj_per_bit: Option<f64>,
     /// A fresh model of the same kind, to measure the unloaded latency on.
@@ -230,7 +235,15 @@ impl Engine {
             request_bytes: parts.request_bytes.max(1),
             peak_bandwidth_gbps: parts.peak_bandwidth_gbps,
             latency_ps: unloaded_dram_latency_ps,
-            energy_pj_per_bit: dram_energy_pj_per_bit.unwrap_or(parts.energy_pj_per_bit_estimate),
+            energy: match dram_energy_pj_per_bit {
+                Some(pj) => dram::EnergyRates {
+                    read_pj_per_bit: pj,
+                    write_pj_per_bit: pj,
+                    flat: true,
+                    ..dram::EnergyRates::default()
+                },
+                None => parts.energy_rates,
+            },
         };
         let dram = match opts.fidelity {
             Fidelity::Cycle => Some(DramPort::new(parts.model, tck_ps, parts.request_bytes)),
@@ -298,13 +311,26 @@ impl Engine {
         let burst_bytes = (raw.read_bursts + raw.write_bursts) * self.request_bytes;
         match (self.opts.fidelity, self.dram_energy_pj_per_bit) {
             (Fidelity::Cycle, Some(pj_per_bit)) => {
-                energy[EnergyKind::Dram as usize] = burst_bytes as f64 * 8.0 * pj_per_bit;
+                // The flat override has no breakdown: all of it is read/write.
+                energy[EnergyKind::DramReadWrite as usize] = burst_bytes as f64 * 8.0 * pj_per_bit;
             }
             (Fidelity::Cycle, None) => {
-                energy[EnergyKind::Dram as usize] = dram.energy_pj.max(0.0);
+                for (k, pj) in EnergyKind::DRAM.iter().zip(dram.energy_terms_pj) {
+                    energy[*k as usize] = pj.max(0.0);
+                }
             }
-            // Charged per task by the analytic DRAM.
-            (Fidelity::Analytic, _) => {}
+            // Dynamic energy charged per task by the analytic DRAM; refresh and background
+            // power over the phase (busy while the DRAM resource was occupied).
+            (Fidelity::Analytic, _) => {
+                let busy_ns = raw.busy.busy_ps()[stats::BusyKind::Dram as usize] as f64 * 1e-3;
+                let terms =
+                    self.analytic_dram
+                        .energy
+                        .phase_pj(0, 0, busy_ns, time_ps as f64 * 1e-3);
+                for (k, (_, pj)) in EnergyKind::DRAM.iter().zip(terms) {
+                    energy[*k as usize] += pj;
+                }
+            }
         }
         // The cost model charges energies at the nominal operating point; the clock's supply
         // voltage scales the on-chip switching energy here, once per program.
@@ -427,7 +453,7 @@ fn real_dram(cfg: &HardwareConfig) -> Result<DramParts, EngineError> {
         tck_ps: spec.tck_ps(),
         request_bytes: spec.request_bytes(),
         peak_bandwidth_gbps: spec.peak_bandwidth_gbps(),
-        energy_pj_per_bit_estimate: spec.idd_energy_pj_per_bit_estimate(),
+        energy_rates: dram::EnergyRates::of(&spec),
         energy_pj_per_bit: spec.power.energy_pj_per_bit,
     })
 }

@@ -20,7 +20,7 @@ use std::collections::BinaryHeap;
 use crate::program::{Program, Resource, TaskKind};
 
 use super::dram_port::{request_range, FeedResult};
-use super::stats::{class_slot, BusyKind, BusyTracker, EnergyKind};
+use super::stats::{class_slot, BusyKind, BusyTracker, EnergyKind, ENERGY_KINDS};
 use super::timeline::{resource_name, TimelineEvent};
 use super::{EngineError, EngineLimits, Fidelity};
 
@@ -69,7 +69,7 @@ pub(crate) struct RawStats {
     pub(crate) read_bursts: u64,
     pub(crate) write_bursts: u64,
     pub(crate) class_bytes: [u64; 6],
-    pub(crate) energy: [f64; 7],
+    pub(crate) energy: [f64; ENERGY_KINDS],
     pub(crate) busy: BusyTracker,
     pub(crate) events: u64,
 }
@@ -373,7 +373,12 @@ impl super::Engine {
                 let is_write = matches!(task.kind, TaskKind::DramWrite { .. });
                 let bursts = self.count_dram(st, addr, bytes, class, is_write);
                 let (occ, dur) = self.analytic_dram.timing(bursts);
-                st.energy[EnergyKind::Dram as usize] += self.analytic_dram.energy_pj(bursts);
+                // Dynamic energy per task; refresh and background over the phase's time are
+                // added when the phase ends.
+                let terms = self.analytic_dram.energy_pj(bursts, is_write);
+                for (k, (_, pj)) in EnergyKind::DRAM.iter().zip(terms) {
+                    st.energy[*k as usize] += pj;
+                }
                 s.heap.push(Reverse((now + occ, DRAM_FREE)));
                 dur
             }

@@ -10,18 +10,33 @@ use super::timeline::TimelineEvent;
 /// [`PhaseStats::energy_pj`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum EnergyKind {
-    Dram = 0,
-    MacroCompute = 1,
-    MacroWrite = 2,
-    Vector = 3,
-    Interconnect = 4,
-    Buffer = 5,
-    Leakage = 6,
+    /// DRAM ACT/PRE.
+    DramActPre = 0,
+    /// DRAM read and write bursts, core supply (a flat `dram.energy_pj_per_bit`: all of it).
+    DramReadWrite = 1,
+    /// DRAM I/O (VDDQ).
+    DramIo = 2,
+    DramRefresh = 3,
+    /// DRAM standby, power-down and self-refresh.
+    DramBackground = 4,
+    MacroCompute = 5,
+    MacroWrite = 6,
+    Vector = 7,
+    Interconnect = 8,
+    Buffer = 9,
+    Leakage = 10,
 }
 
+/// Number of [`EnergyKind`]s.
+pub(crate) const ENERGY_KINDS: usize = 11;
+
 impl EnergyKind {
-    pub(crate) const ALL: [EnergyKind; 7] = [
-        EnergyKind::Dram,
+    pub(crate) const ALL: [EnergyKind; ENERGY_KINDS] = [
+        EnergyKind::DramActPre,
+        EnergyKind::DramReadWrite,
+        EnergyKind::DramIo,
+        EnergyKind::DramRefresh,
+        EnergyKind::DramBackground,
         EnergyKind::MacroCompute,
         EnergyKind::MacroWrite,
         EnergyKind::Vector,
@@ -39,13 +54,32 @@ impl EnergyKind {
             | EnergyKind::Vector
             | EnergyKind::Interconnect
             | EnergyKind::Buffer => true,
-            EnergyKind::Dram | EnergyKind::Leakage => false,
+            EnergyKind::DramActPre
+            | EnergyKind::DramReadWrite
+            | EnergyKind::DramIo
+            | EnergyKind::DramRefresh
+            | EnergyKind::DramBackground
+            | EnergyKind::Leakage => false,
         }
     }
 
+    /// The DRAM kinds, in the order of `dram::EnergyBreakdown::terms` (act_pre, read_write,
+    /// io, refresh, background). Every energy key starting with `dram` is off-chip energy.
+    pub(crate) const DRAM: [EnergyKind; 5] = [
+        EnergyKind::DramActPre,
+        EnergyKind::DramReadWrite,
+        EnergyKind::DramIo,
+        EnergyKind::DramRefresh,
+        EnergyKind::DramBackground,
+    ];
+
     pub(crate) fn name(self) -> &'static str {
         match self {
-            EnergyKind::Dram => "dram",
+            EnergyKind::DramActPre => "dram_act_pre",
+            EnergyKind::DramReadWrite => "dram_read_write",
+            EnergyKind::DramIo => "dram_io",
+            EnergyKind::DramRefresh => "dram_refresh",
+            EnergyKind::DramBackground => "dram_background",
             EnergyKind::MacroCompute => "macro_compute",
             EnergyKind::MacroWrite => "macro_write",
             EnergyKind::Vector => "vector",
@@ -281,7 +315,7 @@ pub(crate) const CLASS_SLOT_NAMES: [&str; 6] = [
 ];
 
 /// Builds the string-keyed maps of a [`PhaseStats`] from the fixed-size accumulators.
-pub(crate) fn energy_map(energy: &[f64; 7]) -> BTreeMap<String, f64> {
+pub(crate) fn energy_map(energy: &[f64; ENERGY_KINDS]) -> BTreeMap<String, f64> {
     EnergyKind::ALL
         .iter()
         .map(|k| (k.name().to_string(), energy[*k as usize]))

@@ -25,7 +25,12 @@ fn parts(queue: usize) -> DramParts {
         tck_ps: TCK,
         request_bytes: REQ,
         peak_bandwidth_gbps: REQ as f64 / (BURST * TCK) as f64 * 1000.0,
-        energy_pj_per_bit_estimate: 4.0,
+        // 4 pJ/bit of read/write, nothing else (the closed-form rates of a simple DRAM).
+        energy_rates: dram::EnergyRates {
+            read_pj_per_bit: 4.0,
+            write_pj_per_bit: 4.0,
+            ..dram::EnergyRates::default()
+        },
         energy_pj_per_bit: None,
     }
 }
@@ -399,7 +404,7 @@ fn analytic_fidelity_times_dram_at_peak_bandwidth() {
     // 10 bursts each occupy the bus 10 x 8 tck; the second task ends 20 x 8 tck + latency.
     assert_eq!(s.time_ps, 20 * BURST * TCK + (BURST + LAT) * TCK);
     assert_eq!(s.dram_read_bursts, 20);
-    assert!((s.energy_pj["dram"] - 1280.0 * 8.0 * 4.0).abs() < 1e-6);
+    assert!((s.energy_pj["dram_read_write"] - 1280.0 * 8.0 * 4.0).abs() < 1e-6);
 }
 
 #[test]
@@ -411,7 +416,7 @@ fn energy_includes_per_bit_dram_and_leakage() {
     let l = p.label("w");
     p.push(read(0, 100), Resource::Dram, &[], l, None);
     let s = e.run(&p).unwrap();
-    assert_eq!(s.energy_pj["dram"], 128.0 * 8.0 * 5.0);
+    assert_eq!(s.energy_pj["dram_read_write"], 128.0 * 8.0 * 5.0);
     assert!(s.total_energy_pj() >= 100.0 * 8.0 * 5.0);
     let leak = crate::components::static_power_mw(&cfg) * s.time_ps as f64 * 1e-3;
     assert!((s.energy_pj["leakage"] - leak).abs() < 1e-9);
@@ -496,7 +501,7 @@ proptest! {
                     if n == 0 { (0, 0) } else { ((BURST + LAT) * TCK, (n * BURST + LAT + 1) * TCK) }
                 }
                 _ => {
-                    let mut energy = [0.0; 7];
+                    let mut energy = [0.0; stats::ENERGY_KINDS];
                     let d = cost::CostModel::new(&cfg, CYCLE).task(&t.kind, &mut energy).duration_ps;
                     prop_assert_eq!(end[i] - start[i], d);
                     (d, d)
