@@ -1,19 +1,18 @@
 //! `cimsim plot`: charts for papers, as PNG or SVG (by the output's extension) with an embedded
 //! font. `pareto` and `breakdown` plot existing results (a sweep's CSV, `simulate --json`
-//! outputs); `context` and `roofline` run the model themselves (analytic fidelity by default,
-//! since they need several runs).
+//! outputs); `context` and `roofline` run the model themselves, with the workload flags of
+//! `simulate` (`args.rs`) and the same defaults.
 
+use super::args::{load_named, FidelityArgs, GenerateArgs, PromptArgs, RunArgs};
 use super::bad_input;
-use super::simulate::{FidelityArg, Weights};
+use crate::run::{simulate, RunError, RunOptions};
 use anyhow::Context;
-use cimsim::run::{simulate, RunError, RunFidelity, RunOptions};
 use clap::{Args, Subcommand};
 use reports::plot::{
     breakdown_chart, context_chart, pareto_chart, read_breakdown_runs, roofline_chart,
     ContextSeries, ImageFormat, OperatingPoint, ParetoChartOptions, PlotError, RooflineSpec,
 };
 use reports::RunRecord;
-use sim::config::{load_config, DEFAULT_PRESET};
 use std::path::{Path, PathBuf};
 use workloads::{load_model, ModelCard};
 
@@ -58,6 +57,7 @@ pub struct BreakdownArgs {
     /// `cimsim simulate --json` outputs (one object, or an array of them, per file).
     #[arg(required = true)]
     pub runs: Vec<PathBuf>,
+    /// Chart title [default: from the runs].
     #[arg(long)]
     pub title: Option<String>,
     /// Output file, .png or .svg.
@@ -65,39 +65,19 @@ pub struct BreakdownArgs {
     pub out: PathBuf,
 }
 
-/// Workload options shared by the charts that run the model.
-#[derive(Args)]
-pub struct RunArgs {
-    /// A shipped model name, a card (.toml) or a Hugging Face config.json.
-    #[arg(long)]
-    pub model: String,
-    /// Weight precision.
-    #[arg(long, value_enum, default_value = "int4")]
-    pub weights: Weights,
-    /// Mapping strategy.
-    #[arg(long, default_value = mappings::DEFAULT_STRATEGY)]
-    pub mapping: String,
-    /// Sequences sharing the weights.
-    #[arg(long, default_value_t = 1)]
-    pub batch: u64,
-    /// Fidelity of the runs (cycle simulates every prefill too: slow for long contexts).
-    #[arg(long, value_enum, default_value = "analytic")]
-    pub fidelity: FidelityArg,
-}
-
 #[derive(Args)]
 pub struct ContextArgs {
     #[command(flatten)]
     pub run: RunArgs,
-    /// Hardware preset or TOML file (repeat for one line per configuration).
-    #[arg(long = "config", default_value = DEFAULT_PRESET)]
-    pub configs: Vec<String>,
+    #[command(flatten)]
+    pub fidelity: FidelityArgs,
     /// Longest context to plot [default: the model's context, at most 4096].
     #[arg(long)]
     pub max_context: Option<u64>,
     /// Context lengths per line, evenly spaced up to the maximum.
     #[arg(long, default_value_t = 8)]
     pub points: u64,
+    /// Chart title [default: the model, weights and fidelity].
     #[arg(long)]
     pub title: Option<String>,
     /// Output file, .png or .svg.
@@ -109,15 +89,13 @@ pub struct ContextArgs {
 pub struct RooflineArgs {
     #[command(flatten)]
     pub run: RunArgs,
-    /// Hardware preset or TOML file.
-    #[arg(long, default_value = DEFAULT_PRESET)]
-    pub config: String,
-    /// Prompt tokens (prefill).
-    #[arg(long, default_value_t = 128)]
-    pub prompt: u64,
-    /// Generated tokens (1 plots prefill only).
-    #[arg(long, default_value_t = 128)]
-    pub generate: u64,
+    #[command(flatten)]
+    pub prompt: PromptArgs,
+    #[command(flatten)]
+    pub generate: GenerateArgs,
+    #[command(flatten)]
+    pub fidelity: FidelityArgs,
+    /// Chart title [default: the model, configuration and workload].
     #[arg(long)]
     pub title: Option<String>,
     /// Output file, .png or .svg.
@@ -186,27 +164,26 @@ fn run_breakdown(a: BreakdownArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn options(run: &RunArgs, prompt: u64, generate: u64) -> RunOptions {
+fn options(run: &RunArgs, fidelity: &FidelityArgs, prompt: u64, generate: u64) -> RunOptions {
     RunOptions {
         prompt_tokens: prompt,
         generate_tokens: generate,
-        batch: run.batch,
-        weight_bits: match run.weights {
-            Weights::Int4 => 4,
-            Weights::Int8 => 8,
-        },
+        batch: run.batch.batch,
+        weight_bits: run.weights.bits(),
         mapping: run.mapping.clone(),
-        fidelity: match run.fidelity {
-            FidelityArg::Cycle => RunFidelity::Cycle,
-            FidelityArg::Analytic => RunFidelity::Analytic,
-        },
-        exact: false,
+        fidelity: fidelity.fidelity.to_run(),
+        exact: fidelity.exact,
         record_timeline: false,
     }
 }
 
-fn run_once(card: &ModelCard, config: &str, opts: &RunOptions) -> anyhow::Result<RunRecord> {
-    let cfg = load_config(config, &[]).map_err(bad_input)?;
+fn run_once(
+    card: &ModelCard,
+    run: &RunArgs,
+    config: &str,
+    opts: &RunOptions,
+) -> anyhow::Result<RunRecord> {
+    let cfg = load_named(config, &run.hardware.set.set, &[])?;
     let out = simulate(card, &cfg, config, opts).map_err(|e| match e {
         RunError::BadInput(m) => bad_input(m),
         RunError::Internal(m) => anyhow::anyhow!(m),
@@ -244,10 +221,10 @@ fn run_context(a: ContextArgs) -> anyhow::Result<()> {
     }
     let prompts = prompt_lengths(max_context - 2, a.points);
     let mut series = Vec::new();
-    for config in &a.configs {
+    for config in &a.run.hardware.configs {
         let mut points = Vec::new();
         for &p in &prompts {
-            let r = run_once(&card, config, &options(&a.run, p, 2))
+            let r = run_once(&card, &a.run, config, &options(&a.run, &a.fidelity, p, 2))
                 .with_context(|| format!("{} on {config} at prompt {p}", card.name))?;
             points.push((p + 1, r.decode_s_per_token));
         }
@@ -260,27 +237,13 @@ fn run_context(a: ContextArgs) -> anyhow::Result<()> {
         format!(
             "Per-token latency vs context: {} ({}, {})",
             card.name,
-            weights_name(a.run.weights),
-            fidelity_name(a.run.fidelity)
+            a.run.weights.label(),
+            a.fidelity.fidelity.name()
         )
     });
     context_chart(&series, &title, &a.out).map_err(plot_error)?;
     wrote(&a.out);
     Ok(())
-}
-
-fn weights_name(w: Weights) -> &'static str {
-    match w {
-        Weights::Int4 => "INT4",
-        Weights::Int8 => "INT8",
-    }
-}
-
-fn fidelity_name(f: FidelityArg) -> &'static str {
-    match f {
-        FidelityArg::Cycle => "cycle",
-        FidelityArg::Analytic => "analytic",
-    }
 }
 
 fn dram_bytes(r: &RunRecord) -> u64 {
@@ -292,16 +255,19 @@ fn run_roofline(a: RooflineArgs) -> anyhow::Result<()> {
     ImageFormat::from_path(&a.out).map_err(plot_error)?;
     super::check_output(&a.out)?;
     let card = load_model(&a.run.model).map_err(bad_input)?;
+    let config = a.run.hardware.config()?;
+    let (prompt, generate) = (a.prompt.prompt, a.generate.generate);
+    let opts = |generate| options(&a.run, &a.fidelity, prompt, generate);
     // Prefill alone (generate 1), then the whole run: decode = whole minus prefill.
-    let prefill = run_once(&card, &a.config, &options(&a.run, a.prompt, 1))?;
+    let prefill = run_once(&card, &a.run, config, &opts(1))?;
     let mut points = vec![phase_point(
         "prefill",
         prefill.macs,
         dram_bytes(&prefill),
         prefill.ttft_s,
     )];
-    if a.generate > 1 {
-        let whole = run_once(&card, &a.config, &options(&a.run, a.prompt, a.generate))?;
+    if generate > 1 {
+        let whole = run_once(&card, &a.run, config, &opts(generate))?;
         points.push(phase_point(
             "decode",
             whole.macs.saturating_sub(prefill.macs),
@@ -311,14 +277,14 @@ fn run_roofline(a: RooflineArgs) -> anyhow::Result<()> {
     }
     let points: Vec<OperatingPoint> = points.into_iter().flatten().collect();
     let spec = RooflineSpec {
-        label: a.config.clone(),
+        label: config.to_string(),
         peak_macs_per_s: prefill.peak_macs_per_s,
         dram_bandwidth_gbps: prefill.dram_peak_bandwidth_gbps,
     };
     let title = a.title.unwrap_or_else(|| {
         format!(
             "Roofline: {} on {} (prompt {}, generate {})",
-            card.name, a.config, a.prompt, a.generate
+            card.name, config, prompt, generate
         )
     });
     roofline_chart(&spec, &points, &title, &a.out).map_err(plot_error)?;
