@@ -48,7 +48,7 @@ pub struct ParetoArgs {
     #[arg(long)]
     pub title: Option<String>,
     /// Output file, .png or .svg.
-    #[arg(short, long, default_value = "pareto.png")]
+    #[arg(short, long, alias = "output", default_value = "pareto.png")]
     pub out: PathBuf,
 }
 
@@ -61,7 +61,7 @@ pub struct BreakdownArgs {
     #[arg(long)]
     pub title: Option<String>,
     /// Output file, .png or .svg.
-    #[arg(short, long, default_value = "breakdown.png")]
+    #[arg(short, long, alias = "output", default_value = "breakdown.png")]
     pub out: PathBuf,
 }
 
@@ -81,7 +81,7 @@ pub struct ContextArgs {
     #[arg(long)]
     pub title: Option<String>,
     /// Output file, .png or .svg.
-    #[arg(short, long, default_value = "context.png")]
+    #[arg(short, long, alias = "output", default_value = "context.png")]
     pub out: PathBuf,
 }
 
@@ -99,7 +99,7 @@ pub struct RooflineArgs {
     #[arg(long)]
     pub title: Option<String>,
     /// Output file, .png or .svg.
-    #[arg(short, long, default_value = "roofline.png")]
+    #[arg(short, long, alias = "output", default_value = "roofline.png")]
     pub out: PathBuf,
 }
 
