@@ -157,7 +157,7 @@ pub(crate) fn check(cfg: &HardwareConfig, tree: &Table, origin: &str) -> Result<
         };
         let ok = match limit {
             Limit::AtMost(max) => x <= max,
-            Limit::MultipleOf(n) => x >= 0.0 && (x as u64) % n == 0,
+            Limit::MultipleOf(n) => x >= 0.0 && (x as u64).is_multiple_of(n),
         };
         if !ok {
             return Err(ConfigError::OutOfRange {
