@@ -1,6 +1,10 @@
 //! cimsim as a library: the orchestration of whole runs (`run`) that the CLI and the explorer
-//! share. The work itself lives in the `workloads`, `sim`, `mappings` and `reports` crates.
+//! share, and the command line itself (`cli`). The work itself lives in the `workloads`, `sim`,
+//! `mappings` and `reports` crates.
 
 pub mod bench;
+pub mod cli;
+#[doc(hidden)]
+pub mod cmd;
 pub mod explore;
 pub mod run;

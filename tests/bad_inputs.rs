@@ -157,7 +157,8 @@ fn cases() -> Vec<Case> {
         case("set: wrong type", vec![], &with_q(&["--set", "chip.tiles=abc"]), &["--set", "`chip.tiles`", "expects an integer"]),
         case("set: infinite", vec![], &with_q(&["--set", "clock.freq_mhz=inf"]), &["--set", "`clock.freq_mhz`", "inf", "(0, 5000]"]),
         case("set: negative", vec![], &with_q(&["--set", "macro.energy_pj_per_mac=-1"]), &["--set", "`macro.energy_pj_per_mac`", "[0, 1000]"]),
-        case("set: overflow", vec![], &with_q(&["--set", "chip.tiles=99999999999999999999"]), &["--set", "`chip.tiles`", "expects an integer"]),
+        case("set: overflow", vec![], &with_q(&["--set", "chip.tiles=99999999999999999999"]), &["--set", "`chip.tiles`", "out of range", "allowed 1..=4096"]),
+        case("set: too large in exponent form", vec![], &with_q(&["--set", "chip.tiles=1e23"]), &["--set", "`chip.tiles` = 1e23", "out of range", "allowed 1..=4096"]),
         case("set: no value", vec![], &with_q(&["--set", "chip.tiles"]), &["--set", "expected KEY.PATH=VALUE"]),
         // DRAMsim3 .ini.
         case("ini: empty", vec![("d.ini", vec![]), ("t.trace", trace())], &["dram", "--config", "d.ini", "--trace", "t.trace"], &["d.ini", "protocol", "tCK"]),
@@ -215,7 +216,7 @@ fn cases() -> Vec<Case> {
         case("config: device density", vec![], &with_q(&["--set", "dram.device_density_gbit=24"]), &["dram.device_density_gbit", "24", "a power of two"]),
         case("workload: program too large", vec![], &["compile", "--model", "qwen3-0.6b", "--prompt", "40000", "--batch", "4096"], &["token rows", "too large", "allowed up to 4194304"]),
         case("mapping: resident on one macro", vec![], &with_q(&["--mapping", "resident", "--set", "chip.tiles=1", "--set", "chip.macros_per_tile=1"]), &["`resident`", "at least 2 macros", "chip.tiles x chip.macros_per_tile = 1"]),
-        case("mapping: unknown", vec![], &with_q(&["--mapping", "balanced"]), &["`balanced`", "balanced-pipeline"]),
+        case("mapping: unknown", vec![], &with_q(&["--mapping", "balanced"]), &["'balanced'", "--mapping", "balanced-pipeline"]),
         case("output: missing directory", vec![], &with_q(&["--csv", "nodir/run.csv"]), &["nodir/run.csv", "does not exist"]),
         case("output: directory is a file", vec![("f", vec![]), ("cfg.json", hf())], &["model", "import", "cfg.json", "-o", "f/card.toml"], &["f/card.toml", "(it is a file)"]),
         case("output: plot format", vec![("r.csv", csv())], &["plot", "pareto", "r.csv", "-o", "p.txt"], &["p.txt", ".png or .svg"]),

@@ -198,7 +198,7 @@ fn bad_input_is_a_clear_error_with_exit_code_2() {
         (&["--model", "no-such-model"], "unknown model"),
         (
             &["--model", "smollm2-135m", "--mapping", "zigzag"],
-            "valid strategies",
+            "possible values: balanced-pipeline",
         ),
         (
             &[

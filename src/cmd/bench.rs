@@ -3,15 +3,15 @@
 //! and prints the table the README's "Performance" section quotes.
 
 use super::bad_input;
-use cimsim::bench::{self, BenchOptions, Group};
-use cimsim::explore::SweepFidelity;
+use crate::bench::{self, BenchOptions, Group};
+use crate::explore::SweepFidelity;
 use clap::Args;
 use std::path::PathBuf;
 
 #[derive(Args)]
 pub struct BenchArgs {
     /// Smaller sizes and fewer models (about a minute).
-    #[arg(long)]
+    #[arg(short = 'q', long)]
     pub quick: bool,
     /// Runs per scenario; the table shows the median.
     #[arg(long, default_value_t = 3)]
@@ -23,10 +23,13 @@ pub struct BenchArgs {
     /// memory scenarios, so each sweep's memory is its own).
     #[arg(long, hide = true)]
     pub sweep_child: Option<PathBuf>,
+    /// Internal: the child sweep's output directory.
     #[arg(long, hide = true)]
     pub child_out: Option<PathBuf>,
+    /// Internal: the child sweep's worker threads.
     #[arg(long, hide = true, default_value_t = 1)]
     pub child_jobs: usize,
+    /// Internal: the child sweep's fidelity.
     #[arg(long, hide = true, default_value = "analytic")]
     pub child_fidelity: String,
 }

@@ -4,12 +4,12 @@
 //! analytic model; plus a prefill summary. The Programs are compiled too, so their task counts
 //! are real.
 
-use super::args::{HardwareArgs, Weights};
+use super::args::{PromptArgs, RunArgs};
 use super::bad_input;
 use clap::Args;
 use mappings::{
     analytic_phase, strategy_by_name, AnalyticPhase, CompileContext, MappingError, MappingPlan,
-    MappingStrategy, DEFAULT_STRATEGY,
+    MappingStrategy,
 };
 use serde_json::json;
 use sim::config::{HardwareConfig, HardwareKind};
@@ -18,26 +18,13 @@ use workloads::{build_graph, load_model, ModelCard, Phase};
 
 #[derive(Args)]
 pub struct CompileArgs {
-    /// A shipped model name, a card (.toml) or a Hugging Face config.json.
-    #[arg(long)]
-    pub model: String,
     #[command(flatten)]
-    pub hardware: HardwareArgs,
-    /// Mapping strategy: balanced-pipeline, sequential, double-buffered or resident.
-    #[arg(long, default_value = DEFAULT_STRATEGY)]
-    pub mapping: String,
-    /// Weight precision (sets macro.weight_bits).
-    #[arg(long, value_enum)]
-    pub weights: Option<Weights>,
-    /// Prompt tokens (the prefill).
-    #[arg(long, default_value_t = 128)]
-    pub prompt: u64,
+    pub run: RunArgs,
+    #[command(flatten)]
+    pub prompt: PromptArgs,
     /// KV length of the decode step shown (default: prompt + 1, the first decode step).
     #[arg(long)]
     pub kv: Option<u64>,
-    /// Sequences sharing the weights.
-    #[arg(long, default_value_t = 1)]
-    pub batch: u64,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
@@ -83,18 +70,18 @@ fn report(
 }
 
 fn validate(args: &CompileArgs, card: &ModelCard) -> anyhow::Result<u64> {
-    if args.prompt == 0 {
+    if args.prompt.prompt == 0 {
         return Err(bad_input("--prompt must be at least 1 token"));
     }
-    if args.batch == 0 {
+    if args.run.batch.batch == 0 {
         return Err(bad_input("--batch must be at least 1 sequence"));
     }
-    cimsim::run::check_program_size(args.prompt, args.batch).map_err(bad_input)?;
-    let kv = args.kv.unwrap_or(args.prompt.saturating_add(1));
+    crate::run::check_program_size(args.prompt.prompt, args.run.batch.batch).map_err(bad_input)?;
+    let kv = args.kv.unwrap_or(args.prompt.prompt.saturating_add(1));
     if kv == 0 {
         return Err(bad_input("--kv must be at least 1 position"));
     }
-    for (flag, v) in [("--prompt", args.prompt), ("--kv", kv)] {
+    for (flag, v) in [("--prompt", args.prompt.prompt), ("--kv", kv)] {
         if v > card.max_context {
             return Err(bad_input(format!(
                 "{flag} {v} is beyond {}'s context of {} tokens",
@@ -106,24 +93,40 @@ fn validate(args: &CompileArgs, card: &ModelCard) -> anyhow::Result<u64> {
 }
 
 pub fn run(args: CompileArgs) -> anyhow::Result<()> {
-    let card = load_model(&args.model).map_err(bad_input)?;
-    let strategy = strategy_by_name(&args.mapping).map_err(bad_input)?;
+    let card = load_model(&args.run.model).map_err(bad_input)?;
+    let strategy = strategy_by_name(&args.run.mapping).map_err(bad_input)?;
+    // The configuration's precision unless --weights is given (as `simulate` resolves it).
     let extra: Vec<String> = args
+        .run
         .weights
         .map(|w| format!("macro.weight_bits={}", w.bits()))
         .into_iter()
         .collect();
-    let cfg = args.hardware.load_with(&extra)?;
+    let cfg = args.run.hardware.load_with(&extra)?;
     let kv = validate(&args, &card)?;
     let prefill = Phase::Prefill {
-        tokens: args.prompt,
+        tokens: args.prompt.prompt,
     };
     let decode = Phase::Decode { kv_len: kv };
     if cfg.kind == HardwareKind::Roofline {
         return roofline(&args, &card, &cfg, prefill, decode);
     }
-    let pre = report(&card, &cfg, strategy.as_ref(), prefill, args.batch, true)?;
-    let dec = report(&card, &cfg, strategy.as_ref(), decode, args.batch, false)?;
+    let pre = report(
+        &card,
+        &cfg,
+        strategy.as_ref(),
+        prefill,
+        args.run.batch.batch,
+        true,
+    )?;
+    let dec = report(
+        &card,
+        &cfg,
+        strategy.as_ref(),
+        decode,
+        args.run.batch.batch,
+        false,
+    )?;
     let hw = mappings::HwNumbers::new(&CompileContext::new(&cfg, &card, false))
         .map_err(mapping_error)?;
     if args.json {
@@ -149,7 +152,7 @@ pub fn run(args: CompileArgs) -> anyhow::Result<()> {
             "config": cfg.name,
             "mapping": strategy.name(),
             "weight_bits": cfg.cim_macro.weight_bits,
-            "batch": args.batch,
+            "batch": args.run.batch.batch,
             "macros": hw.macros,
             "tile_rows": hw.tile.rows,
             "tile_cols": hw.tile.cols,
@@ -169,7 +172,7 @@ pub fn run(args: CompileArgs) -> anyhow::Result<()> {
         strategy.name(),
         strategy.summary(),
         cfg.cim_macro.weight_bits,
-        args.batch
+        args.run.batch.batch
     );
     let _ = writeln!(
         s,
@@ -191,7 +194,7 @@ pub fn run(args: CompileArgs) -> anyhow::Result<()> {
     let _ = writeln!(
         s,
         "Prefill of {} tokens: {}",
-        args.prompt, pre.plan.rationale
+        args.prompt.prompt, pre.plan.rationale
     );
     summary(&mut s, "prefill", &pre);
     emit(&s)
@@ -286,12 +289,13 @@ fn roofline(
 ) -> anyhow::Result<()> {
     let eval = |phase: Phase, first: bool| {
         let ctx = CompileContext::new(cfg, card, first);
-        mappings::roofline_phase(&build_graph(card, phase, args.batch), &ctx).map_err(bad_input)
+        mappings::roofline_phase(&build_graph(card, phase, args.run.batch.batch), &ctx)
+            .map_err(bad_input)
     };
     let (pre, dec) = (eval(prefill, true)?, eval(decode, false)?);
     if args.json {
         let out = json!({
-            "model": card.name, "config": cfg.name, "mapping": "roofline", "batch": args.batch,
+            "model": card.name, "config": cfg.name, "mapping": "roofline", "batch": args.run.batch.batch,
             "decode": dec, "prefill": pre,
         });
         return emit(&format!("{}\n", serde_json::to_string_pretty(&out)?));

@@ -1,6 +1,7 @@
 //! `cimsim configs` (the embedded presets as a table) and `cimsim config show` (a complete TOML
 //! file, or JSON, of a preset or file with `--set` overrides applied).
 
+use super::args::{HardwareArgs, SetArgs};
 use super::bad_input;
 use clap::{Args, Subcommand};
 use serde_json::json;
@@ -23,12 +24,15 @@ pub enum ConfigCommand {
         /// Print JSON.
         #[arg(long)]
         json: bool,
-        /// Override one key, e.g. `--set macro.rows=128` (repeatable; applied in order).
-        #[arg(long = "set", value_name = "KEY.PATH=VALUE")]
-        set: Vec<String>,
+        #[command(flatten)]
+        set: SetArgs,
     },
-    /// List every settable key path with the values it accepts.
-    Keys,
+    /// List every settable key path with the values it accepts in a configuration (the ranges
+    /// that depend on other keys, such as chip.resident_weight_kib, are resolved for it).
+    Keys {
+        #[command(flatten)]
+        hardware: HardwareArgs,
+    },
 }
 
 /// One row of the presets table.
@@ -167,6 +171,7 @@ fn print_capacity(cfg: &HardwareConfig) {
 pub fn run_config(cmd: ConfigCommand) -> anyhow::Result<()> {
     match cmd {
         ConfigCommand::Show { config, json, set } => {
+            let set = set.set;
             let cfg = load_config(&config, &set).map_err(bad_input)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&cfg)?);
@@ -180,8 +185,9 @@ pub fn run_config(cmd: ConfigCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        ConfigCommand::Keys => {
-            let help = sim::config::key_help();
+        ConfigCommand::Keys { hardware } => {
+            let cfg = hardware.load()?;
+            let help = sim::config::key_help_for(&cfg);
             let width = help.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
             for (key, what) in help {
                 println!("{key:width$}  {what}");

@@ -9,15 +9,30 @@ use std::path::{Path, PathBuf};
 
 #[derive(Args)]
 pub struct DramArgs {
-    /// DRAM preset name, DRAMsim3 .ini file or cimsim DRAM .toml file.
-    #[arg(long)]
+    #[arg(short = 'c', long, default_value_t = default_dram(), help = config_help())]
     pub config: String,
     /// Trace file: one `0xADDR READ|WRITE cycle` request per line.
-    #[arg(long)]
+    #[arg(short = 't', long)]
     pub trace: PathBuf,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// The DRAM of the default hardware preset.
+pub fn default_dram() -> String {
+    sim::config::preset(sim::config::DEFAULT_PRESET)
+        .map(|c| c.dram.preset)
+        .unwrap_or_else(|| presets::names()[0].to_string())
+}
+
+/// `--config` help: the DRAM presets, from the registry.
+fn config_help() -> String {
+    format!(
+        "DRAM preset ({}), DRAMsim3 .ini file or cimsim DRAM .toml file; the default is the \
+         DRAM of the default hardware preset",
+        presets::names().join(", ")
+    )
 }
 
 /// A preset name, or a `.ini` (DRAMsim3) or `.toml` (cimsim) file.

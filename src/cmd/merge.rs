@@ -3,9 +3,9 @@
 //! Also home of the Pareto plot a sweep or merge writes at its end.
 
 use super::bad_input;
-use cimsim::explore::merge::merge_dirs;
-use cimsim::explore::meta::{PARETO_FILE, REFINED_FILE, RESULTS_FILE};
-use cimsim::explore::SweepError;
+use crate::explore::merge::merge_dirs;
+use crate::explore::meta::{PARETO_FILE, REFINED_FILE, RESULTS_FILE};
+use crate::explore::SweepError;
 use clap::Args;
 use std::path::{Path, PathBuf};
 
@@ -15,7 +15,7 @@ pub struct MergeArgs {
     #[arg(required = true)]
     pub dirs: Vec<PathBuf>,
     /// Directory for the merged results (must not hold a sweep yet).
-    #[arg(long)]
+    #[arg(short = 'o', long, alias = "output", value_name = "DIR")]
     pub out: PathBuf,
 }
 
@@ -73,7 +73,7 @@ pub fn run(args: MergeArgs) -> anyhow::Result<()> {
 /// returns the PNG's path; `None`, with a warning, when no chart could be drawn. A missing chart
 /// never fails the sweep: the CSVs are the results.
 pub fn write_pareto_plot(dir: &Path) -> Option<PathBuf> {
-    match cimsim::explore::plot::write_pareto_plots(dir) {
+    match crate::explore::plot::write_pareto_plots(dir) {
         Ok(paths) => paths.into_iter().next(),
         Err(e) => {
             eprintln!("warning: no Pareto chart: {e}");

@@ -1,10 +1,12 @@
-//! One module per subcommand. Shared helpers: the bad-input marker that selects exit code 2, and
-//! atomic output writing (temporary file + rename, so a failed run never leaves half a file).
+//! One module per subcommand. Shared helpers: the bad-input marker that selects exit code 2, the
+//! checks that an output path can be written (before any work), and atomic output writing
+//! (temporary file + rename, so a failed run never leaves half a file).
 
 pub mod args;
 pub mod bench;
 pub mod compile;
 pub mod config;
+pub mod docs;
 pub mod dram;
 pub mod merge;
 pub mod models;
@@ -65,7 +67,23 @@ pub fn check_output(path: &Path) -> anyhow::Result<()> {
             path.display()
         )));
     }
-    Ok(())
+    probe(&dir).map_err(|e| bad_input(format!("cannot write {}: {e}", path.display())))
+}
+
+/// Creates and removes a small file in `dir`: the one sure test that files can be written there
+/// (permissions, read-only mounts, `/proc`).
+fn probe(dir: &Path) -> std::io::Result<()> {
+    let p = dir.join(format!(".cimsim-probe-{}", std::process::id()));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&p)?;
+    std::fs::remove_file(&p)
+}
+
+/// Checks that files can be created in existing directory `dir` (exit code 2 otherwise).
+pub fn check_writable_dir(dir: &Path) -> anyhow::Result<()> {
+    probe(dir).map_err(|e| bad_input(format!("--out {}: cannot write there: {e}", dir.display())))
 }
 
 /// Checks, before any work, that output directory `dir` exists as a directory or can be
@@ -84,12 +102,31 @@ pub fn check_output_dir(dir: &Path) -> anyhow::Result<()> {
             file.display()
         )));
     }
-    Ok(())
+    // The directory, or the nearest ancestor that exists, must take new files.
+    let existing = dir
+        .ancestors()
+        .find(|a| a.as_os_str().is_empty() || a.is_dir())
+        .map(|a| {
+            if a.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                a
+            }
+        })
+        .unwrap_or(Path::new("."));
+    probe(existing).map_err(|e| {
+        bad_input(format!(
+            "--out {}: cannot write in {}: {e}",
+            dir.display(),
+            existing.display()
+        ))
+    })
 }
 
 /// Writes `contents` to `path` atomically: a temporary file in the same directory, then rename.
-/// A missing directory or a refused permission is the user's to fix (exit code 2); any other
-/// I/O failure (a full disk) exits with 1.
+/// A path that cannot be written (missing directory, refused permission, read-only or special
+/// file system) is the user's to fix (exit code 2); a full disk or another failure of the
+/// machine exits with 1.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
     check_output(path)?;
     let dir = match path.parent() {
@@ -113,10 +150,14 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
     if let Err(e) = result {
         let _ = std::fs::remove_file(&tmp);
         let message = format!("cannot write {}", path.display());
-        if e.kind() == std::io::ErrorKind::PermissionDenied {
-            return Err(bad_input(format!("{message}: {e}")));
+        use std::io::ErrorKind as K;
+        if matches!(
+            e.kind(),
+            K::StorageFull | K::QuotaExceeded | K::OutOfMemory | K::Interrupted | K::Other
+        ) {
+            return Err(anyhow::Error::new(e).context(message));
         }
-        return Err(anyhow::Error::new(e).context(message));
+        return Err(bad_input(format!("{message}: {e}")));
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! `cimsim models` and `cimsim model show|import|graph`: list the shipped cards, print a card
 //! with its analytic counts, import a Hugging Face `config.json`, and write a decoder graph.
 
+use super::args::{BatchArgs, OutArgs};
 use super::{bad_input, write_atomic};
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
@@ -35,9 +36,8 @@ pub enum ModelCommand {
         /// Name of the card (default: from the file name).
         #[arg(long)]
         name: Option<String>,
-        /// Write the card here instead of standard output.
-        #[arg(short = 'o', long = "output")]
-        output: Option<PathBuf>,
+        #[command(flatten)]
+        out: OutArgs,
     },
     /// Write the decoder graph of one phase as Graphviz DOT or JSON.
     Graph {
@@ -52,26 +52,29 @@ pub enum ModelCommand {
         /// Positions the decode step attends to, itself included (decode only) [default: 128].
         #[arg(long)]
         kv: Option<u64>,
-        /// Sequences sharing the weights.
-        #[arg(long, default_value_t = 1)]
-        batch: u64,
+        #[command(flatten)]
+        batch: BatchArgs,
+        /// Output format: Graphviz DOT or JSON.
         #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
         format: GraphFormat,
-        /// Write here instead of standard output.
-        #[arg(short = 'o', long = "output")]
-        output: Option<PathBuf>,
+        #[command(flatten)]
+        out: OutArgs,
     },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum GraphPhase {
+    /// The prompt, all tokens at once.
     Prefill,
+    /// One generated token.
     Decode,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum GraphFormat {
+    /// Graphviz DOT (render with `dot -Tsvg`).
     Dot,
+    /// JSON: nodes and edges.
     Json,
 }
 
@@ -136,11 +139,9 @@ pub fn run_models(args: ModelsArgs) -> anyhow::Result<()> {
 pub fn run_model(cmd: ModelCommand) -> anyhow::Result<()> {
     match cmd {
         ModelCommand::Show { model, json } => show(&model, json),
-        ModelCommand::Import {
-            config,
-            name,
-            output,
-        } => import(&config, name.as_deref(), output.as_deref()),
+        ModelCommand::Import { config, name, out } => {
+            import(&config, name.as_deref(), out.out.as_deref())
+        }
         ModelCommand::Graph {
             model,
             phase,
@@ -148,8 +149,16 @@ pub fn run_model(cmd: ModelCommand) -> anyhow::Result<()> {
             kv,
             batch,
             format,
-            output,
-        } => graph(&model, phase, tokens, kv, batch, format, output.as_deref()),
+            out,
+        } => graph(
+            &model,
+            phase,
+            tokens,
+            kv,
+            batch.batch,
+            format,
+            out.out.as_deref(),
+        ),
     }
 }
 

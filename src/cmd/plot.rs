@@ -1,19 +1,18 @@
 //! `cimsim plot`: charts for papers, as PNG or SVG (by the output's extension) with an embedded
 //! font. `pareto` and `breakdown` plot existing results (a sweep's CSV, `simulate --json`
-//! outputs); `context` and `roofline` run the model themselves (analytic fidelity by default,
-//! since they need several runs).
+//! outputs); `context` and `roofline` run the model themselves, with the workload flags of
+//! `simulate` (`args.rs`) and the same defaults.
 
+use super::args::{load_named, FidelityArgs, GenerateArgs, PromptArgs, RunArgs};
 use super::bad_input;
-use super::simulate::{FidelityArg, Weights};
+use crate::run::{simulate, RunError, RunOptions};
 use anyhow::Context;
-use cimsim::run::{simulate, RunError, RunFidelity, RunOptions};
 use clap::{Args, Subcommand};
 use reports::plot::{
     breakdown_chart, context_chart, pareto_chart, read_breakdown_runs, roofline_chart,
     ContextSeries, ImageFormat, OperatingPoint, ParetoChartOptions, PlotError, RooflineSpec,
 };
 use reports::RunRecord;
-use sim::config::{load_config, DEFAULT_PRESET};
 use std::path::{Path, PathBuf};
 use workloads::{load_model, ModelCard};
 
@@ -49,7 +48,7 @@ pub struct ParetoArgs {
     #[arg(long)]
     pub title: Option<String>,
     /// Output file, .png or .svg.
-    #[arg(short, long, default_value = "pareto.png")]
+    #[arg(short, long, alias = "output", default_value = "pareto.png")]
     pub out: PathBuf,
 }
 
@@ -58,50 +57,31 @@ pub struct BreakdownArgs {
     /// `cimsim simulate --json` outputs (one object, or an array of them, per file).
     #[arg(required = true)]
     pub runs: Vec<PathBuf>,
+    /// Chart title [default: from the runs].
     #[arg(long)]
     pub title: Option<String>,
     /// Output file, .png or .svg.
-    #[arg(short, long, default_value = "breakdown.png")]
+    #[arg(short, long, alias = "output", default_value = "breakdown.png")]
     pub out: PathBuf,
-}
-
-/// Workload options shared by the charts that run the model.
-#[derive(Args)]
-pub struct RunArgs {
-    /// A shipped model name, a card (.toml) or a Hugging Face config.json.
-    #[arg(long)]
-    pub model: String,
-    /// Weight precision [default: the configuration's macro.weight_bits].
-    #[arg(long, value_enum)]
-    pub weights: Option<Weights>,
-    /// Mapping strategy.
-    #[arg(long, default_value = mappings::DEFAULT_STRATEGY)]
-    pub mapping: String,
-    /// Sequences sharing the weights.
-    #[arg(long, default_value_t = 1)]
-    pub batch: u64,
-    /// Fidelity of the runs (cycle simulates every prefill too: slow for long contexts).
-    #[arg(long, value_enum, default_value = "analytic")]
-    pub fidelity: FidelityArg,
 }
 
 #[derive(Args)]
 pub struct ContextArgs {
     #[command(flatten)]
     pub run: RunArgs,
-    /// Hardware preset or TOML file (repeat for one line per configuration).
-    #[arg(long = "config", default_value = DEFAULT_PRESET)]
-    pub configs: Vec<String>,
+    #[command(flatten)]
+    pub fidelity: FidelityArgs,
     /// Longest context to plot [default: the model's context, at most 4096].
     #[arg(long)]
     pub max_context: Option<u64>,
     /// Context lengths per line, evenly spaced up to the maximum.
     #[arg(long, default_value_t = 8)]
     pub points: u64,
+    /// Chart title [default: the model, weights and fidelity].
     #[arg(long)]
     pub title: Option<String>,
     /// Output file, .png or .svg.
-    #[arg(short, long, default_value = "context.png")]
+    #[arg(short, long, alias = "output", default_value = "context.png")]
     pub out: PathBuf,
 }
 
@@ -109,19 +89,17 @@ pub struct ContextArgs {
 pub struct RooflineArgs {
     #[command(flatten)]
     pub run: RunArgs,
-    /// Hardware preset or TOML file.
-    #[arg(long, default_value = DEFAULT_PRESET)]
-    pub config: String,
-    /// Prompt tokens (prefill).
-    #[arg(long, default_value_t = 128)]
-    pub prompt: u64,
-    /// Generated tokens (1 plots prefill only).
-    #[arg(long, default_value_t = 128)]
-    pub generate: u64,
+    #[command(flatten)]
+    pub prompt: PromptArgs,
+    #[command(flatten)]
+    pub generate: GenerateArgs,
+    #[command(flatten)]
+    pub fidelity: FidelityArgs,
+    /// Chart title [default: the model, configuration and workload].
     #[arg(long)]
     pub title: Option<String>,
     /// Output file, .png or .svg.
-    #[arg(short, long, default_value = "roofline.png")]
+    #[arg(short, long, alias = "output", default_value = "roofline.png")]
     pub out: PathBuf,
 }
 
@@ -186,24 +164,26 @@ fn run_breakdown(a: BreakdownArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn options(run: &RunArgs, prompt: u64, generate: u64) -> RunOptions {
+fn options(run: &RunArgs, fidelity: &FidelityArgs, prompt: u64, generate: u64) -> RunOptions {
     RunOptions {
         prompt_tokens: prompt,
         generate_tokens: generate,
-        batch: run.batch,
-        weight_bits: run.weights.map(Weights::bits),
+        batch: run.batch.batch,
+        weight_bits: run.weights.map(super::args::Weights::bits),
         mapping: run.mapping.clone(),
-        fidelity: match run.fidelity {
-            FidelityArg::Cycle => RunFidelity::Cycle,
-            FidelityArg::Analytic => RunFidelity::Analytic,
-        },
-        exact: false,
+        fidelity: fidelity.fidelity.to_run(),
+        exact: fidelity.exact,
         record_timeline: false,
     }
 }
 
-fn run_once(card: &ModelCard, config: &str, opts: &RunOptions) -> anyhow::Result<RunRecord> {
-    let cfg = load_config(config, &[]).map_err(bad_input)?;
+fn run_once(
+    card: &ModelCard,
+    run: &RunArgs,
+    config: &str,
+    opts: &RunOptions,
+) -> anyhow::Result<RunRecord> {
+    let cfg = load_named(config, &run.hardware.set.set, &[])?;
     let out = simulate(card, &cfg, config, opts).map_err(|e| match e {
         RunError::BadInput(m) => bad_input(m),
         RunError::Internal(m) => anyhow::anyhow!(m),
@@ -243,10 +223,10 @@ fn run_context(a: ContextArgs) -> anyhow::Result<()> {
     let mut series = Vec::new();
     // What ran (the configuration's precision unless --weights was given).
     let mut weights_label = String::new();
-    for config in &a.configs {
+    for config in &a.run.hardware.configs {
         let mut points = Vec::new();
         for &p in &prompts {
-            let r = run_once(&card, config, &options(&a.run, p, 2))
+            let r = run_once(&card, &a.run, config, &options(&a.run, &a.fidelity, p, 2))
                 .with_context(|| format!("{} on {config} at prompt {p}", card.name))?;
             // Generate 2: exactly one decode step, so the decode latency exists.
             let latency = r.decode_s_per_token.ok_or_else(|| {
@@ -265,19 +245,12 @@ fn run_context(a: ContextArgs) -> anyhow::Result<()> {
             "Per-token latency vs context: {} ({}, {})",
             card.name,
             weights_label.to_uppercase(),
-            fidelity_name(a.run.fidelity)
+            a.fidelity.fidelity.name()
         )
     });
     context_chart(&series, &title, &a.out).map_err(plot_error)?;
     wrote(&a.out);
     Ok(())
-}
-
-fn fidelity_name(f: FidelityArg) -> &'static str {
-    match f {
-        FidelityArg::Cycle => "cycle",
-        FidelityArg::Analytic => "analytic",
-    }
 }
 
 fn dram_bytes(r: &RunRecord) -> u64 {
@@ -289,16 +262,19 @@ fn run_roofline(a: RooflineArgs) -> anyhow::Result<()> {
     ImageFormat::from_path(&a.out).map_err(plot_error)?;
     super::check_output(&a.out)?;
     let card = load_model(&a.run.model).map_err(bad_input)?;
+    let config = a.run.hardware.config()?;
+    let (prompt, generate) = (a.prompt.prompt, a.generate.generate);
+    let opts = |generate| options(&a.run, &a.fidelity, prompt, generate);
     // Prefill alone (generate 1), then the whole run: decode = whole minus prefill.
-    let prefill = run_once(&card, &a.config, &options(&a.run, a.prompt, 1))?;
+    let prefill = run_once(&card, &a.run, config, &opts(1))?;
     let mut points = vec![phase_point(
         "prefill",
         prefill.macs,
         dram_bytes(&prefill),
         prefill.ttft_s,
     )];
-    if a.generate > 1 {
-        let whole = run_once(&card, &a.config, &options(&a.run, a.prompt, a.generate))?;
+    if generate > 1 {
+        let whole = run_once(&card, &a.run, config, &opts(generate))?;
         points.push(phase_point(
             "decode",
             whole.macs.saturating_sub(prefill.macs),
@@ -308,14 +284,14 @@ fn run_roofline(a: RooflineArgs) -> anyhow::Result<()> {
     }
     let points: Vec<OperatingPoint> = points.into_iter().flatten().collect();
     let spec = RooflineSpec {
-        label: a.config.clone(),
+        label: config.to_string(),
         peak_macs_per_s: prefill.peak_macs_per_s,
         dram_bandwidth_gbps: prefill.dram_peak_bandwidth_gbps,
     };
     let title = a.title.unwrap_or_else(|| {
         format!(
             "Roofline: {} on {} (prompt {}, generate {})",
-            card.name, a.config, a.prompt, a.generate
+            card.name, config, prompt, generate
         )
     });
     roofline_chart(&spec, &points, &title, &a.out).map_err(plot_error)?;

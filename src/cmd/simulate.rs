@@ -2,11 +2,10 @@
 //! summary and breakdown tables, or JSON, CSV, Markdown and a Chrome trace. Several models
 //! (`--model a,b` or `--model all`) give one row each.
 
-use super::args::HardwareArgs;
-pub use super::args::{FidelityArg, Weights};
+use super::args::{FidelityArgs, GenerateArgs, PromptArgs, RunArgs};
 use super::{bad_input, write_atomic};
+use crate::run::{simulate, RunError, RunOptions};
 use anyhow::Context;
-use cimsim::run::{simulate, RunError, RunOptions};
 use clap::Args;
 use reports::{
     chrome_trace_json_with_coverage, CsvExporter, Exporter, MarkdownExporter, RunRecord,
@@ -16,34 +15,14 @@ use workloads::load_model;
 
 #[derive(Args)]
 pub struct SimulateArgs {
-    /// A shipped model name, a card (.toml) or a Hugging Face config.json; several separated by
-    /// commas, or `all` for every shipped model.
-    #[arg(long)]
-    pub model: String,
     #[command(flatten)]
-    pub hardware: HardwareArgs,
-    /// Prompt tokens (prefill).
-    #[arg(long, default_value_t = 128)]
-    pub prompt: u64,
-    /// Generated tokens: the first comes out of prefill, then G-1 decode steps.
-    #[arg(long, default_value_t = 128)]
-    pub generate: u64,
-    /// Sequences sharing the weights.
-    #[arg(long, default_value_t = 1)]
-    pub batch: u64,
-    /// Weight precision; sets macro.weight_bits [default: the configuration's macro.weight_bits].
-    #[arg(long, value_enum)]
-    pub weights: Option<Weights>,
-    /// Mapping strategy: balanced-pipeline, sequential, double-buffered or resident.
-    #[arg(long, default_value = mappings::DEFAULT_STRATEGY)]
-    pub mapping: String,
-    /// Simulation fidelity.
-    #[arg(long, value_enum, default_value = "cycle")]
-    pub fidelity: FidelityArg,
-    /// Evaluate every decode step: no step sampling (`cycle`: every step command by command;
-    /// `analytic`: every step in closed form instead of a sample within 0.5%).
-    #[arg(long)]
-    pub exact: bool,
+    pub run: RunArgs,
+    #[command(flatten)]
+    pub prompt: PromptArgs,
+    #[command(flatten)]
+    pub generate: GenerateArgs,
+    #[command(flatten)]
+    pub fidelity: FidelityArgs,
     /// Print JSON (one object; an array for several models) instead of tables.
     #[arg(long, conflicts_with = "markdown")]
     pub json: bool,
@@ -65,13 +44,15 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
     for path in args.csv.iter().chain(&args.trace) {
         super::check_output(path)?;
     }
-    let models: Vec<String> = if args.model == "all" {
+    let config = args.run.hardware.config()?;
+    let models: Vec<String> = if args.run.model == "all" {
         workloads::shipped_names()
             .iter()
             .map(|m| m.to_string())
             .collect()
     } else {
-        args.model
+        args.run
+            .model
             .split(',')
             .map(|m| m.trim().to_string())
             .collect()
@@ -84,15 +65,15 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
         .iter()
         .map(|m| load_model(m).map_err(bad_input))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let cfg = args.hardware.load()?;
+    let cfg = args.run.hardware.load()?;
     let opts = RunOptions {
-        prompt_tokens: args.prompt,
-        generate_tokens: args.generate,
-        batch: args.batch,
-        weight_bits: args.weights.map(Weights::bits),
-        mapping: args.mapping.clone(),
-        fidelity: args.fidelity.to_run(),
-        exact: args.exact,
+        prompt_tokens: args.prompt.prompt,
+        generate_tokens: args.generate.generate,
+        batch: args.run.batch.batch,
+        weight_bits: args.run.weights.map(super::args::Weights::bits),
+        mapping: args.run.mapping.clone(),
+        fidelity: args.fidelity.fidelity.to_run(),
+        exact: args.fidelity.exact,
         record_timeline: args.trace.is_some(),
     };
     let mut records = Vec::with_capacity(cards.len());
@@ -100,7 +81,7 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
     let mut coverage = String::new();
     let mut notes: Vec<Option<String>> = Vec::with_capacity(cards.len());
     for card in &cards {
-        let out = simulate(card, &cfg, &args.hardware.config, &opts).map_err(|e| match e {
+        let out = simulate(card, &cfg, config, &opts).map_err(|e| match e {
             RunError::BadInput(m) => bad_input(format!("{}: {m}", card.name)),
             RunError::Internal(m) => anyhow::anyhow!("{}: {m}", card.name),
         })?;

@@ -3,9 +3,9 @@
 //! clean stop on Ctrl-C.
 
 use super::bad_input;
-use cimsim::explore::meta::{PARETO_FILE, REFINED_FILE, RESULTS_FILE};
-use cimsim::explore::search::Shard;
-use cimsim::explore::{
+use crate::explore::meta::{PARETO_FILE, REFINED_FILE, RESULTS_FILE};
+use crate::explore::search::Shard;
+use crate::explore::{
     load_spec, run_sweep, Progress, SweepError, SweepFidelity, SweepOptions, SweepSummary,
 };
 use clap::{Args, ValueEnum};
@@ -31,13 +31,19 @@ pub struct SweepArgs {
     /// The sweep spec (TOML); see examples/sweeps/.
     pub spec: PathBuf,
     /// Output directory (results.csv, pareto.csv, sweep.json, plots).
-    #[arg(long, default_value = "sweep-out")]
+    #[arg(
+        short = 'o',
+        long,
+        alias = "output",
+        value_name = "DIR",
+        default_value = "sweep-out"
+    )]
     pub out: PathBuf,
-    /// Worker threads (default: all cores).
-    #[arg(long)]
+    /// Worker threads [default: all cores].
+    #[arg(short = 'j', long)]
     pub jobs: Option<usize>,
     /// How points are evaluated.
-    #[arg(long, value_enum, default_value = "screen")]
+    #[arg(short = 'f', long, value_enum, default_value = "screen")]
     pub fidelity: FidelityArg,
     /// Run only the points whose id mod N is I (e.g. 0/4), for a cluster job array.
     #[arg(long, value_name = "I/N")]

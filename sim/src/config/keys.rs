@@ -3,7 +3,9 @@
 //! nearest valid key), missing keys, wrong types and out-of-range values, each naming its key
 //! path. `--set` overrides are applied to the same tree, so they work for every field.
 
+use super::bounds::{bounds_of, describe, keys_bounded_by, Limit};
 use super::error::{did_you_mean, ConfigError};
+use super::schema::HardwareConfig;
 use toml::{Table, Value};
 
 /// What a leaf key accepts.
@@ -52,7 +54,11 @@ const fn positive(max: f64) -> Rule {
     }
 }
 
-const KIB_MAX: i64 = 1 << 40;
+/// The largest CIM capacity a valid chip can have, in KiB: `MAX_TOTAL_MACROS` macros of
+/// 4096 x 4096 bits. `chip.resident_weight_kib` is further held to the configuration's own
+/// capacity (`bounds.rs`).
+const CIM_CAPACITY_KIB_MAX: i64 =
+    (super::validate::MAX_TOTAL_MACROS as i64) * 4096 * 4096 / 8 / 1024;
 
 /// Every leaf key path with its rule. Sorted; a test checks it matches the schema exactly.
 pub(crate) const RULES: &[(&str, Rule)] = &[
@@ -74,7 +80,7 @@ pub(crate) const RULES: &[(&str, Rule)] = &[
     ("chip.kv_buffer_kib", int(0, 1 << 30)),
     ("chip.macros_per_tile", int(1, 4096)),
     ("chip.other_area_mm2", closed(0.0, 1e5)),
-    ("chip.resident_weight_kib", int(0, KIB_MAX)),
+    ("chip.resident_weight_kib", int(0, CIM_CAPACITY_KIB_MAX)),
     ("chip.tile_buffer.area_mm2", closed(0.0, 1e5)),
     (
         "chip.tile_buffer.bandwidth_bytes_per_cycle",
@@ -187,21 +193,120 @@ pub fn key_paths() -> Vec<String> {
     RULES.iter().map(|(k, _)| (*k).to_string()).collect()
 }
 
-/// Every settable key path with what it accepts (`an integer, allowed 8..=4096`), sorted; keys
-/// that may be left out say so.
-pub fn key_help() -> Vec<(String, String)> {
+/// What a key accepts, as validation enforces it (in a configuration when one is given: the
+/// limits that depend on other keys resolved).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Accepts {
+    /// An integer in `min..=max`, a multiple of `multiple_of` when set.
+    Int {
+        min: i64,
+        max: i64,
+        multiple_of: Option<u64>,
+    },
+    /// A finite number in `[min, max]`, or `(min, max]` when `min_open`.
+    Float { min: f64, max: f64, min_open: bool },
+    /// `true` or `false`.
+    Bool,
+    /// One of these strings.
+    OneOf(Vec<String>),
+    /// 1 to 64 characters from `A-Z a-z 0-9 . _ -`.
+    Name,
+    /// Any string.
+    Text,
+}
+
+/// One settable key: what it accepts, whether it may be left out, and the line `config keys`
+/// prints for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyInfo {
+    pub key: String,
+    pub accepts: Accepts,
+    pub optional: bool,
+    /// The keys whose own limit depends on this key's value (setting this key may make one of
+    /// them out of range).
+    pub bounds: Vec<&'static str>,
+    pub help: String,
+}
+
+/// Every settable key path with what it accepts, sorted. Without a configuration, the limits
+/// that depend on other keys are named (`at most macro.rows x macro.cols`); with one, they are
+/// resolved for it (`allowed 1..=65536 (macro.rows x macro.cols)`), so the ranges shown are the
+/// ranges validation enforces on that configuration.
+pub fn key_info(cfg: Option<&HardwareConfig>) -> Vec<KeyInfo> {
     RULES
         .iter()
         .map(|(k, r)| {
             let optional = OPTIONAL
                 .iter()
                 .any(|o| *k == *o || k.starts_with(&format!("{o}.")));
-            let mut help = format!("{}, allowed {}", expected(*r), allowed(*r));
+            let mut accepts = match *r {
+                Rule::Int { min, max } => Accepts::Int {
+                    min,
+                    max,
+                    multiple_of: None,
+                },
+                Rule::Float { min, max, min_open } => Accepts::Float { min, max, min_open },
+                Rule::Bool => Accepts::Bool,
+                Rule::OneOf(list) => Accepts::OneOf(list.iter().map(|s| s.to_string()).collect()),
+                Rule::DramPreset => {
+                    Accepts::OneOf(dram_preset_names().iter().map(|s| s.to_string()).collect())
+                }
+                Rule::Name => Accepts::Name,
+                Rule::Text => Accepts::Text,
+            };
+            let mut range = allowed(*r);
+            let mut notes = String::new();
+            for b in bounds_of(k) {
+                match cfg.and_then(|c| (b.limit)(c)) {
+                    Some(limit) => match (&mut accepts, limit) {
+                        (Accepts::Int { max, .. }, Limit::AtMost(x)) => {
+                            *max = (*max).min(x.floor() as i64);
+                            range = describe(b, limit);
+                        }
+                        (Accepts::Float { max, .. }, Limit::AtMost(x)) => {
+                            *max = max.min(x);
+                            range = describe(b, limit);
+                        }
+                        (Accepts::Int { multiple_of, .. }, Limit::MultipleOf(n)) => {
+                            *multiple_of = Some(n);
+                            notes.push_str(&format!(", {}", describe(b, limit)));
+                        }
+                        _ => notes.push_str(&format!(", {}", describe(b, limit))),
+                    },
+                    None => notes.push_str(&format!("; {}", b.unresolved)),
+                }
+            }
+            let mut help = format!("{}, allowed {range}{notes}", expected(*r));
             if optional {
                 help.push_str(" (optional)");
             }
-            ((*k).to_string(), help)
+            KeyInfo {
+                key: (*k).to_string(),
+                accepts,
+                optional,
+                bounds: keys_bounded_by(k),
+                help,
+            }
         })
+        .collect()
+}
+
+/// Every settable key path with what it accepts (`an integer, allowed 8..=4096`), sorted; keys
+/// that may be left out say so, and limits that depend on other keys are named. The static
+/// form of [`key_help_for`].
+pub fn key_help() -> Vec<(String, String)> {
+    key_info(None)
+        .into_iter()
+        .map(|i| (i.key, i.help))
+        .collect()
+}
+
+/// [`key_help`] with the limits that depend on other keys resolved for `cfg`: the ranges
+/// validation enforces on it.
+pub fn key_help_for(cfg: &HardwareConfig) -> Vec<(String, String)> {
+    key_info(Some(cfg))
+        .into_iter()
+        .map(|i| (i.key, i.help))
         .collect()
 }
 
@@ -480,7 +585,18 @@ pub(crate) fn apply_override(root: &mut Table, arg: &str) -> Result<(), ConfigEr
         value: raw.to_string(),
     };
     let value = match rule {
-        Rule::Int { .. } => Value::Integer(raw.replace('_', "").parse().map_err(|_| type_err())?),
+        Rule::Int { .. } => {
+            Value::Integer(parse_int(raw).map_err(|too_large| match too_large {
+                // An integer, only beyond what any key takes: say so, not "expects an integer".
+                true => ConfigError::OutOfRange {
+                    origin: format!("--set `{arg}`"),
+                    key: key.to_string(),
+                    value: raw.to_string(),
+                    allowed: allowed(rule),
+                },
+                false => type_err(),
+            })?)
+        }
         Rule::Float { .. } => Value::Float(raw.replace('_', "").parse().map_err(|_| type_err())?),
         Rule::Bool => Value::Boolean(raw.parse().map_err(|_| type_err())?),
         _ => Value::String(unquote(raw).to_string()),
@@ -502,6 +618,29 @@ pub(crate) fn apply_override(root: &mut Table, arg: &str) -> Result<(), ConfigEr
     }
     table.insert(leaf.to_string(), value);
     Ok(())
+}
+
+/// An integer `--set` value: digits (with `_` separators) or a whole number in exponent form
+/// (`1e3`). `Err(true)` for a whole number beyond 64 bits, `Err(false)` for anything else.
+fn parse_int(raw: &str) -> Result<i64, bool> {
+    let s = raw.replace('_', "");
+    if let Ok(i) = s.parse::<i64>() {
+        return Ok(i);
+    }
+    let digits = s.strip_prefix(['-', '+']).unwrap_or(&s);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(true);
+    }
+    match s.parse::<f64>() {
+        Ok(x) if x.is_finite() && x.fract() == 0.0 && s.contains(['e', 'E']) => {
+            if x.abs() < 9.2e18 {
+                Ok(x as i64)
+            } else {
+                Err(true)
+            }
+        }
+        _ => Err(false),
+    }
 }
 
 fn first_leaf_under(prefix: &str) -> &'static str {

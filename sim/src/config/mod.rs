@@ -4,14 +4,16 @@
 //! (unknown keys, types, ranges) → deserialise → cross-key validation. Working on the tree makes
 //! every field overridable and lets every error name its key path.
 
+mod bounds;
 mod error;
 mod keys;
 mod presets;
 pub mod schema;
 mod validate;
 
+pub use bounds::{keys_bounded_by, Limit};
 pub use error::ConfigError;
-pub use keys::{key_help, key_paths};
+pub use keys::{key_help, key_help_for, key_info, key_paths, Accepts, KeyInfo};
 pub use presets::{preset_names, preset_text, DEFAULT_PRESET};
 pub use schema::*;
 pub use validate::MAX_TOTAL_MACROS;
