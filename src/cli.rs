@@ -48,7 +48,10 @@ pub enum Command {
     Compile(cmd::compile::CompileArgs),
     /// Simulate a model on a hardware configuration: latency, energy and breakdowns.
     Simulate(cmd::simulate::SimulateArgs),
-    /// Charts as PNG or SVG: Pareto front, breakdown, latency vs context, roofline.
+    /// How much each configuration key moves decode tokens/s, J/token, area and power: every
+    /// key perturbed (x0.5, x2, each alternative), elasticities ranked (analytic by default).
+    Sensitivity(cmd::sensitivity::SensitivityArgs),
+    /// Charts as PNG or SVG: Pareto front, breakdown, latency vs context, roofline, tornado.
     #[command(subcommand)]
     Plot(cmd::plot::PlotCommand),
     /// Explore a design space: every point simulated in parallel, streamed to results.csv.
@@ -138,6 +141,7 @@ fn dispatch(cmd_: Command) -> anyhow::Result<()> {
         Command::Config(c) => cmd::config::run_config(c),
         Command::Dram(args) => cmd::dram::run(args),
         Command::Compile(args) => cmd::compile::run(args),
+        Command::Sensitivity(args) => cmd::sensitivity::run(args),
         Command::Simulate(args) => cmd::simulate::run(args),
         Command::Plot(c) => cmd::plot::run(c),
         Command::Sweep(args) => cmd::sweep::run(args),

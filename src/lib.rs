@@ -1,6 +1,6 @@
 //! cimsim as a library: the orchestration of whole runs (`run`) that the CLI and the explorer
-//! share, and the command line itself (`cli`). The work itself lives in the `workloads`, `sim`,
-//! `mappings` and `reports` crates.
+//! share, the sensitivity analysis built on them (`sensitivity`), and the command line itself
+//! (`cli`). The work itself lives in the `workloads`, `sim`, `mappings` and `reports` crates.
 
 pub mod bench;
 pub mod cli;
@@ -8,3 +8,4 @@ pub mod cli;
 pub mod cmd;
 pub mod explore;
 pub mod run;
+pub mod sensitivity;

@@ -108,7 +108,8 @@ fn shared_flags_agree_everywhere() {
     // (flag) -> [(command, short, help, defaults, choices)]
     let mut seen: BTreeMap<&str, Vec<(String, String)>> = BTreeMap::new();
     for (path, cmd) in commands() {
-        // `dram --config` names a DRAM, and `sweep --fidelity` has a screen mode: other flags.
+        // `dram --config` names a DRAM, `sweep --fidelity` has a screen mode and `sensitivity
+        // --fidelity` defaults to analytic: other flags.
         for arg in cmd.get_arguments() {
             let Some(long) = arg.get_long() else { continue };
             let Some(name) = shared.iter().find(|s| **s == long) else {
@@ -116,6 +117,7 @@ fn shared_flags_agree_everywhere() {
             };
             if (path == "cimsim dram" && long == "config")
                 || (path == "cimsim sweep" && long == "fidelity")
+                || (path == "cimsim sensitivity" && long == "fidelity")
             {
                 continue;
             }
@@ -434,6 +436,14 @@ fn bad_inputs() -> Vec<(&'static str, Vec<&'static str>)> {
             vec!["compile", "-m", "smollm2-135m", "--set", "chip.tiles=1e23"],
         ),
         (
+            "sensitivity",
+            vec!["sensitivity", "-m", "smollm2-135m", "--factor", "0.5"],
+        ),
+        (
+            "plot sensitivity",
+            vec!["plot", "sensitivity", "no-such.json", "-o", "t.png"],
+        ),
+        (
             "simulate",
             vec!["simulate", "-m", "smollm2-135m", "--set", "chip.tiles=1e23"],
         ),
@@ -546,6 +556,14 @@ fn unwritable_outputs() -> Vec<(&'static str, Vec<&'static str>)> {
                 "-o",
                 "/proc/r.svg",
             ],
+        ),
+        (
+            "sensitivity",
+            vec!["sensitivity", "-m", "smollm2-135m", "--csv", "/proc/s.csv"],
+        ),
+        (
+            "plot sensitivity",
+            vec!["plot", "sensitivity", "s.json", "-o", "/proc/s.png"],
         ),
         ("sweep", vec!["sweep", "s.toml", "-o", "/proc/nope"]),
         ("merge", vec!["merge", "shard", "-o", "/proc/nope"]),

@@ -12,7 +12,8 @@
 //! stage to fill while another works) give `S - 1` stages of prefetch, which absorbs the stalls
 //! at op boundaries (norms, attention) where compute must wait for data. When DRAM is fast
 //! (`m* > M / 2`), the rule falls back to two halves; when DRAM is slow, stages are small and
-//! many, and DRAM never idles.
+//! many, and DRAM never idles. A stage also spans at least enough tiles for their buffer ports
+//! to take the DRAM stream (`HwNumbers::macros_to_take_dram_stream`).
 
 use crate::hw::HwNumbers;
 use crate::strategy::{
@@ -41,6 +42,10 @@ pub(crate) fn balanced_stages(hw: &HwNumbers, macros: u64, vectors: u64) -> (u64
     } else {
         macros
     };
+    // A stage must also span enough tiles for their buffer ports to take the DRAM stream, or
+    // the on-chip path, not DRAM, sets the pace (and faster macro writes, which shrink the
+    // balanced stage, would slow decode down).
+    let ideal = ideal.max(hw.macros_to_take_dram_stream());
     if macros < 2 {
         return (1, macros, ideal);
     }

@@ -33,6 +33,12 @@ pub struct HwNumbers {
     /// model charges (activations and streaming background measured on a sequential probe).
     pub dram_energy: dram::EnergyRates,
     pub cim_macro: MacroConfig,
+    /// Macros per tile (`chip.macros_per_tile`): a group of `m` macros spans
+    /// `ceil(m / macros_per_tile)` tiles, and its weights arrive through that many tile-buffer
+    /// ports.
+    pub macros_per_tile: u64,
+    /// One tile buffer's port, bytes/s (`chip.tile_buffer.bandwidth_bytes_per_cycle` x clock).
+    pub tile_port_bytes_per_s: f64,
 }
 
 impl HwNumbers {
@@ -66,6 +72,9 @@ impl HwNumbers {
             dram_pj_per_bit,
             dram_energy: dram::EnergyRates::of(&spec),
             cim_macro,
+            macros_per_tile: u64::from(ctx.cfg.chip.macros_per_tile).max(1),
+            tile_port_bytes_per_s: f64::from(ctx.cfg.chip.tile_buffer.bandwidth_bytes_per_cycle)
+                * freq_hz,
         })
     }
 
@@ -77,6 +86,16 @@ impl HwNumbers {
     /// Seconds to move `bytes` at the sustained bandwidth.
     pub fn dram_s(&self, bytes: u64) -> f64 {
         bytes as f64 / self.dram_bytes_per_s()
+    }
+
+    /// The fewest macros whose tiles' buffer ports together take the sustained DRAM stream:
+    /// `macros_per_tile x ceil(DRAM bytes/s / one port's bytes/s)`. A stream group smaller
+    /// than this is fed no faster than its few ports allow, whatever the DRAM.
+    pub fn macros_to_take_dram_stream(&self) -> u64 {
+        let ports = (self.dram_bytes_per_s() / self.tile_port_bytes_per_s.max(1.0))
+            .ceil()
+            .clamp(1.0, 1e9) as u64;
+        self.macros_per_tile.saturating_mul(ports)
     }
 
     /// Bits of a full tile.

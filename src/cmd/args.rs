@@ -6,9 +6,10 @@
 //! registries they name — the mapping strategies of `mappings`, the presets of `sim::config`,
 //! the shipped models of `workloads` — so help and validation cannot go stale.
 //!
-//! One default per flag, whatever the subcommand: `--fidelity cycle`, `--weights` the
-//! configuration's `macro.weight_bits`,
-//! `--prompt 128`, `--generate 128`, `--batch 1`, `--mapping balanced-pipeline`.
+//! One default per flag, whatever the subcommand: `--fidelity cycle` (except `sensitivity`,
+//! which runs hundreds of designs and defaults to `analytic`: `ScreeningFidelityArgs`),
+//! `--weights` the configuration's `macro.weight_bits`, `--prompt 128`, `--generate 128`,
+//! `--batch 1`, `--mapping balanced-pipeline`.
 
 use super::bad_input;
 use clap::builder::PossibleValuesParser;
@@ -134,6 +135,20 @@ pub struct FidelityArgs {
     /// Simulation fidelity; the same default everywhere a model runs (`analytic` is the fast
     /// choice for charts of many long contexts).
     #[arg(short = 'f', long, value_enum, default_value_t = FidelityArg::Cycle)]
+    pub fidelity: FidelityArg,
+    /// Evaluate every decode step: no step sampling (`cycle`: every step command by command;
+    /// `analytic`: every step in closed form instead of a sample within 0.5%).
+    #[arg(long)]
+    pub exact: bool,
+}
+
+/// `-f/--fidelity` and `--exact` for `sensitivity`, the one command whose default is
+/// `analytic`: it runs a design per key and step (hundreds of runs), so the fast fidelity is
+/// the useful default; `--fidelity cycle` checks the ranking at the other fidelity.
+#[derive(Args, Clone, Copy, Debug)]
+pub struct ScreeningFidelityArgs {
+    /// Simulation fidelity of every run (`analytic` here: hundreds of runs in seconds).
+    #[arg(short = 'f', long, value_enum, default_value_t = FidelityArg::Analytic)]
     pub fidelity: FidelityArg,
     /// Evaluate every decode step: no step sampling (`cycle`: every step command by command;
     /// `analytic`: every step in closed form instead of a sample within 0.5%).

@@ -11,6 +11,7 @@ pub mod dram;
 pub mod merge;
 pub mod models;
 pub mod plot;
+pub mod sensitivity;
 pub mod simulate;
 pub mod sweep;
 

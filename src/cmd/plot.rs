@@ -1,6 +1,6 @@
 //! `cimsim plot`: charts for papers, as PNG or SVG (by the output's extension) with an embedded
-//! font. `pareto` and `breakdown` plot existing results (a sweep's CSV, `simulate --json`
-//! outputs); `context` and `roofline` run the model themselves, with the workload flags of
+//! font. `pareto`, `breakdown` and `sensitivity` plot existing results (a sweep's CSV,
+//! `simulate --json` and `sensitivity --json` outputs); `context` and `roofline` run the model themselves, with the workload flags of
 //! `simulate` (`args.rs`) and the same defaults.
 
 use super::args::{load_named, FidelityArgs, GenerateArgs, PromptArgs, RunArgs};
@@ -28,6 +28,28 @@ pub enum PlotCommand {
     /// Roofline of a configuration (peak MAC rate, DRAM bandwidth) with the workload's decode
     /// and prefill operating points.
     Roofline(RooflineArgs),
+    /// Tornado chart of a `cimsim sensitivity --json` output: per figure, the keys that move
+    /// it most, a bar per tried value.
+    Sensitivity(SensitivityPlotArgs),
+}
+
+#[derive(Args)]
+pub struct SensitivityPlotArgs {
+    /// A `cimsim sensitivity --json` output.
+    pub json: PathBuf,
+    /// The figure to chart: decode_tokens_per_s, decode_j_per_token, area_mm2, power_w, or
+    /// `all` for one panel each.
+    #[arg(long, default_value = "all")]
+    pub figure: String,
+    /// Keys per panel (the ones with the largest change).
+    #[arg(long, default_value_t = 12)]
+    pub top: usize,
+    /// Chart title [default: the model, configuration and fidelity].
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Output file, .png or .svg.
+    #[arg(short, long, alias = "output", default_value = "sensitivity.png")]
+    pub out: PathBuf,
 }
 
 #[derive(Args)]
@@ -109,6 +131,7 @@ pub fn run(command: PlotCommand) -> anyhow::Result<()> {
         PlotCommand::Breakdown(a) => run_breakdown(a),
         PlotCommand::Context(a) => run_context(a),
         PlotCommand::Roofline(a) => run_roofline(a),
+        PlotCommand::Sensitivity(a) => run_sensitivity(a),
     }
 }
 
@@ -160,6 +183,48 @@ fn run_breakdown(a: BreakdownArgs) -> anyhow::Result<()> {
     super::check_output(&a.out)?;
     let runs = read_breakdown_runs(&a.runs).map_err(plot_error)?;
     breakdown_chart(&runs, a.title.as_deref(), &a.out).map_err(plot_error)?;
+    wrote(&a.out);
+    Ok(())
+}
+
+fn run_sensitivity(a: SensitivityPlotArgs) -> anyhow::Result<()> {
+    use crate::sensitivity::tornado::{figures_named, tornado_panels};
+    use crate::sensitivity::{SensitivityReport, FIGURES};
+    ImageFormat::from_path(&a.out).map_err(plot_error)?;
+    super::check_output(&a.out)?;
+    let figures = figures_named(&a.figure).ok_or_else(|| {
+        bad_input(format!(
+            "--figure {}: not a figure of a sensitivity analysis; one of {}, or all",
+            a.figure,
+            FIGURES.join(", ")
+        ))
+    })?;
+    if a.top == 0 {
+        return Err(bad_input("--top must be at least 1"));
+    }
+    let text = std::fs::read_to_string(&a.json)
+        .map_err(|e| bad_input(format!("cannot read {}: {e}", a.json.display())))?;
+    let report: SensitivityReport = serde_json::from_str(&text).map_err(|e| {
+        bad_input(format!(
+            "{}: not a `cimsim sensitivity --json` output: {e}",
+            a.json.display()
+        ))
+    })?;
+    let panels = tornado_panels(&report, &figures, a.top);
+    let title = a.title.unwrap_or_else(|| {
+        format!(
+            "Sensitivity: {} ({}) on {}, {}, x{} steps",
+            report.model,
+            report.weights.to_uppercase(),
+            report.config,
+            report.fidelity,
+            report.factor
+        )
+    });
+    reports::plot::tornado_chart(&panels, &title, &a.out).map_err(plot_error)?;
+    for p in &panels {
+        println!("{}: {} keys", p.figure, p.rows.len());
+    }
     wrote(&a.out);
     Ok(())
 }

@@ -157,14 +157,14 @@ pub fn breakdown_chart(
     write_chart(&chart, out_path)
 }
 
-/// Runs as horizontal bands: run 0 at the top.
+/// Rows as horizontal bands: row 0 at the top (runs here, keys in the tornado chart).
 #[derive(Clone)]
-struct Bands {
-    labels: Vec<String>,
+pub(crate) struct Bands {
+    pub(crate) labels: Vec<String>,
 }
 
 impl Bands {
-    fn position(&self, run: usize) -> f64 {
+    pub(crate) fn position(&self, run: usize) -> f64 {
         (self.labels.len() - 1 - run) as f64
     }
 }

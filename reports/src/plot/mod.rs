@@ -1,5 +1,5 @@
 //! Charts for papers: Pareto fronts, energy/time breakdowns, per-token latency against context
-//! length, and rooflines, as PNG or SVG (chosen by the output file's extension).
+//! length, rooflines and sensitivity tornados, as PNG or SVG (chosen by the output file's extension).
 //!
 //! Shared here: the error type, the embedded font (DejaVu Sans, registered with plotters once
 //! per process so text renders on a machine without system fonts), the house style (sizes,
@@ -11,6 +11,7 @@ pub mod breakdown;
 pub mod context;
 pub mod pareto;
 pub mod roofline;
+pub mod tornado;
 
 pub use axis::{metric_label, metric_unit, Axis};
 pub use breakdown::{breakdown_chart, read_breakdown_runs, BreakdownRun};
@@ -20,6 +21,7 @@ pub use pareto::{
     ParetoChartSummary, PlotPoint,
 };
 pub use roofline::{roofline_chart, OperatingPoint, RooflineSpec};
+pub use tornado::{tornado_chart, Side, TornadoPanel, TornadoRow, TornadoStep};
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -385,12 +387,17 @@ pub(crate) fn draw_callouts<DB: DrawingBackend>(
 /// Something that draws itself on any plotters backend.
 pub(crate) trait Chart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError>;
+
+    /// Image size in pixels; charts with several panels ask for more than [`SIZE_PX`].
+    fn size_px(&self) -> (u32, u32) {
+        SIZE_PX
+    }
 }
 
 /// Renders `chart` to the bytes of a PNG or SVG file. Deterministic: same chart, same bytes.
 pub(crate) fn render<C: Chart>(chart: &C, format: ImageFormat) -> Result<Vec<u8>, PlotError> {
     ensure_fonts()?;
-    let (w, h) = SIZE_PX;
+    let (w, h) = chart.size_px();
     match format {
         ImageFormat::Svg => {
             let mut svg = String::new();

@@ -87,7 +87,12 @@ pub fn area_mm2(cfg: &HardwareConfig) -> AreaBreakdown {
     let macros = total_macros(cfg) as f64;
     let chip = &cfg.chip;
     let adc_mm2 = match &cfg.cim_macro.adc {
-        Some(adc) => macros * adcs_per_macro(&cfg.cim_macro) as f64 * adc.area_mm2_per_adc,
+        Some(adc) => {
+            macros
+                * adcs_per_macro(&cfg.cim_macro) as f64
+                * adc.area_mm2_per_adc
+                * super::cim_macro::adc_scale(adc)
+        }
         None => 0.0,
     };
     let t = &cfg.technology;

@@ -6,7 +6,7 @@
 //! columns.
 
 use super::{div_ceil, leakage_energy_pj};
-use crate::config::{MacroConfig, MacroKind, TechnologyConfig};
+use crate::config::{AdcConfig, MacroConfig, MacroKind, TechnologyConfig};
 
 /// Weights one macro holds: `rows * (cols / weight_bits)`.
 pub fn weights_per_macro(m: &MacroConfig) -> u64 {
@@ -81,12 +81,16 @@ pub fn adc_conversions(m: &MacroConfig, activation_bits: u32, macs: u64) -> f64 
 }
 
 /// Energy of `macs` MACs at `activation_bits`: `macs * energy_pj_per_mac`, plus for an analog
-/// macro `adc_conversions * energy_pj_per_conversion` (the conversion count follows the input
+/// macro `adc_conversions * energy_pj_per_conversion * adc_scale` (the conversion count follows the input
 /// passes, so the activation precision is an argument rather than an assumption).
 pub fn compute_energy_pj(m: &MacroConfig, activation_bits: u32, macs: u64) -> f64 {
     let array_pj = macs as f64 * m.energy_pj_per_mac;
     let adc_pj = match &m.adc {
-        Some(adc) => adc_conversions(m, activation_bits, macs) * adc.energy_pj_per_conversion,
+        Some(adc) => {
+            adc_conversions(m, activation_bits, macs)
+                * adc.energy_pj_per_conversion
+                * adc_scale(adc)
+        }
         None => 0.0,
     };
     array_pj + adc_pj
@@ -106,16 +110,40 @@ pub fn shadow_bits_per_macro(m: &MacroConfig) -> u64 {
     }
 }
 
+/// Extra periphery of a macro wider than its native ports, mm². `area_um2_per_bit` is the
+/// figure of a macro that writes one row per cycle (`write_bits_per_cycle = cols`) and takes
+/// inputs bit-serially (`input_bits_per_cycle = 1`), which is how every shipped preset is
+/// configured. A wider write port needs more write drivers, more input bits per cycle more
+/// input drivers and adder-tree slices; both are charged at the SRAM port periphery per byte of
+/// width (`technology.sram_port_area_mm2_per_byte`, sources §11) [INFERRED: the same figure
+/// as a buffer port, for want of a published macro-port one]:
+/// `((write_bits - cols)+ / 8 + (input_bits - 1) x rows / 8) x port_mm2_per_byte`.
+/// Narrower-than-native settings save nothing: the array's own row path stays.
+pub fn macro_port_area_mm2(m: &MacroConfig, t: &TechnologyConfig) -> f64 {
+    let extra_write_bits = m.write_bits_per_cycle.saturating_sub(m.cols);
+    let extra_input_bits = u64::from(m.input_bits_per_cycle.saturating_sub(1)) * u64::from(m.rows);
+    (f64::from(extra_write_bits) + extra_input_bits as f64) / 8.0 * t.sram_port_area_mm2_per_byte
+}
+
 /// Leakage of one macro at nominal voltage, mW: the compute array at
-/// `leakage_nw_per_bit`, plus the shadow copy as SRAM.
+/// `leakage_nw_per_bit`, plus the shadow copy as SRAM, plus any extra port periphery as logic
+/// (`technology.logic_leakage_mw_per_mm2`).
 pub fn macro_leakage_mw(m: &MacroConfig, t: &TechnologyConfig) -> f64 {
     bits_per_macro(m) as f64 * m.leakage_nw_per_bit * 1e-6
         + shadow_bits_per_macro(m) as f64 / 8192.0 * t.sram_leakage_mw_per_kib
+        + macro_port_area_mm2(m, t) * t.logic_leakage_mw_per_mm2
 }
 
 /// Leakage energy of one macro over `time_ps`, at nominal voltage.
 pub fn macro_leakage_energy_pj(m: &MacroConfig, t: &TechnologyConfig, time_ps: u64) -> f64 {
     leakage_energy_pj(macro_leakage_mw(m, t), time_ps)
+}
+
+/// How an ADC's energy per conversion and area scale from the resolution they are stated at:
+/// `2^(bits - reference_bits)` (Walden: energy per conversion = FOM x 2^ENOB; a SAR ADC's
+/// capacitor DAC doubles per bit).
+pub fn adc_scale(adc: &AdcConfig) -> f64 {
+    2f64.powi(adc.bits as i32 - adc.reference_bits as i32)
 }
 
 /// ADCs in one macro: `ceil(cols / columns_per_adc)`; 0 for a digital macro.
@@ -129,16 +157,18 @@ pub fn adcs_per_macro(m: &MacroConfig) -> u64 {
 }
 
 /// Area of one macro without its ADCs, mm²: `rows x cols x area_um2_per_bit` for the compute
-/// array, plus the shadow copy as SRAM.
+/// array, plus the shadow copy as SRAM, plus any extra port periphery
+/// ([`macro_port_area_mm2`]).
 pub fn macro_array_area_mm2(m: &MacroConfig, t: &TechnologyConfig) -> f64 {
     bits_per_macro(m) as f64 * m.area_um2_per_bit * 1e-6
         + shadow_bits_per_macro(m) as f64 / 8192.0 * t.sram_area_mm2_per_kib
+        + macro_port_area_mm2(m, t)
 }
 
 /// Area of one macro including its ADCs.
 pub fn macro_area_mm2(m: &MacroConfig, t: &TechnologyConfig) -> f64 {
     let adc_mm2 = match &m.adc {
-        Some(adc) => adcs_per_macro(m) as f64 * adc.area_mm2_per_adc,
+        Some(adc) => adcs_per_macro(m) as f64 * adc.area_mm2_per_adc * adc_scale(adc),
         None => 0.0,
     };
     macro_array_area_mm2(m, t) + adc_mm2
@@ -260,5 +290,44 @@ mod cost_tests {
         m.rows = 512;
         assert!((macro_array_area_mm2(&m, &t) - 0.9).abs() < 1e-9);
         assert!((macro_leakage_mw(&m, &t) - 4.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn adc_energy_and_area_double_per_bit() {
+        let mut m = crate::components::test_util::analog_macro();
+        let adc = m.adc.clone().unwrap();
+        assert_eq!(adc_scale(&adc), 1.0);
+        m.energy_pj_per_mac = 0.0;
+        let at_ref = compute_energy_pj(&m, 8, 1 << 20);
+        let area_ref = macro_area_mm2(&m, &TechnologyConfig::cmos_65nm());
+        m.adc.as_mut().unwrap().bits = adc.reference_bits + 2;
+        // Two bits more: 4x the energy per conversion and 4x the ADC area.
+        assert!((compute_energy_pj(&m, 8, 1 << 20) - 4.0 * at_ref).abs() < 1e-9 * at_ref);
+        let adc_area = adcs_per_macro(&m) as f64 * adc.area_mm2_per_adc;
+        let area = macro_area_mm2(&m, &TechnologyConfig::cmos_65nm());
+        assert!((area - (area_ref + 3.0 * adc_area)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn ports_wider_than_native_cost_periphery() {
+        let t = TechnologyConfig::cmos_65nm();
+        let mut m = digital_macro();
+        m.ping_pong = false;
+        // Native: one row (256 bits) per cycle, bit-serial inputs: the array alone.
+        assert_eq!(m.write_bits_per_cycle, m.cols);
+        assert_eq!(macro_port_area_mm2(&m, &t), 0.0);
+        // 512 bits per cycle: 256 extra bits = 32 B x 0.00807 mm² = 0.25824 mm².
+        m.write_bits_per_cycle = 512;
+        assert!((macro_port_area_mm2(&m, &t) - 0.258_24).abs() < 1e-9);
+        assert!((macro_array_area_mm2(&m, &t) - (0.45 + 0.258_24)).abs() < 1e-9);
+        // ... leaking as logic: 0.25824 mm² x 2 mW/mm².
+        assert!((macro_leakage_mw(&m, &t) - (2.0 + 0.516_48)).abs() < 1e-9);
+        // 2 input bits per cycle on 256 rows: another 32 B of drivers.
+        m.input_bits_per_cycle = 2;
+        assert!((macro_port_area_mm2(&m, &t) - 2.0 * 0.258_24).abs() < 1e-9);
+        // Narrower than native saves nothing.
+        m.write_bits_per_cycle = 64;
+        m.input_bits_per_cycle = 1;
+        assert_eq!(macro_port_area_mm2(&m, &t), 0.0);
     }
 }

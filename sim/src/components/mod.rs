@@ -72,6 +72,7 @@ pub(crate) mod test_util {
             adc: Some(AdcConfig {
                 bits: 5,
                 columns_per_adc: 2,
+                reference_bits: 5,
                 energy_pj_per_conversion: 0.5,
                 area_mm2_per_adc: 0.002,
             }),

@@ -116,6 +116,7 @@ pub(crate) const RULES: &[(&str, Rule)] = &[
     ("macro.adc.bits", int(1, 16)),
     ("macro.adc.columns_per_adc", int(1, 4096)),
     ("macro.adc.energy_pj_per_conversion", closed(0.0, 1e4)),
+    ("macro.adc.reference_bits", int(1, 16)),
     ("macro.area_um2_per_bit", positive(1e4)),
     ("macro.cols", int(8, 4096)),
     ("macro.energy_pj_per_mac", closed(0.0, 1e3)),
@@ -150,6 +151,91 @@ pub(crate) const RULES: &[(&str, Rule)] = &[
     ("technology.sram_port_area_mm2_per_byte", closed(0.0, 10.0)),
     ("technology.threshold_voltage_v", closed(0.0, 2.0)),
 ];
+
+/// What changing a key can do to a run's figures. Every key not listed in
+/// [`DESCRIPTIVE_KEYS`], [`CONDITIONAL_KEYS`] or [`LIMIT_KEYS`] moves a figure in every valid
+/// design (`tests/knobs_live.rs` holds that, and holds the lists to the keys that exist).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyScope {
+    /// Moves at least one of decode tokens/s, J/token, area or power in any design.
+    Live,
+    /// Names or describes the design; changes no figure.
+    Descriptive,
+    /// Acts only in some designs or runs; the text says when.
+    Conditional(&'static str),
+    /// A validity limit on other keys; changes no figure of a design that stays valid.
+    Limit(&'static str),
+}
+
+/// Keys that only name the design.
+pub const DESCRIPTIVE_KEYS: &[&str] = &["name", "description"];
+
+/// Keys (or tables, ending in `.`) that act only under a condition, and the condition.
+pub const CONDITIONAL_KEYS: &[(&str, &str)] = &[
+    (
+        "chip.resident_weight_kib",
+        "with the `resident` mapping, which pins that much of the weights in the macros",
+    ),
+    ("macro.adc.", "with macro.kind = \"analog\""),
+    ("roofline.", "with kind = \"roofline\""),
+    (
+        "technology.alpha",
+        "when clock.freq_mhz differs from technology.nominal_freq_mhz (the figures are stated \
+         at the nominal point; the V-f curve's shape sets how they scale away from it)",
+    ),
+    (
+        "technology.curve_freq_mhz",
+        "when clock.freq_mhz differs from technology.nominal_freq_mhz",
+    ),
+    (
+        "technology.curve_voltage_v",
+        "when clock.freq_mhz differs from technology.nominal_freq_mhz",
+    ),
+    (
+        "technology.threshold_voltage_v",
+        "when clock.freq_mhz differs from technology.nominal_freq_mhz",
+    ),
+    (
+        "technology.min_voltage_v",
+        "when it clamps the supply at the clock but not at technology.nominal_freq_mhz, or the \
+         other way round (a clock far from the nominal one)",
+    ),
+];
+
+/// Keys that bound other keys and change no figure of a design that stays valid.
+pub const LIMIT_KEYS: &[(&str, &str)] = &[
+    (
+        "technology.max_voltage_v",
+        "it caps the supply, so it bounds clock.freq_mhz (the clock the V-f curve reaches at it)",
+    ),
+    (
+        "dram.device_density_gbit",
+        "it sets the DRAM's capacity, which bounds the models and contexts that fit; the \
+         timing and IDD currents stay the preset's (denser real parts refresh longer: not \
+         modelled)",
+    ),
+];
+
+/// What changing `key` can do; see [`KeyScope`].
+pub fn key_scope(key: &str) -> KeyScope {
+    let matches = |k: &str| {
+        if k.ends_with('.') {
+            key.starts_with(k)
+        } else {
+            key == k
+        }
+    };
+    if DESCRIPTIVE_KEYS.contains(&key) {
+        return KeyScope::Descriptive;
+    }
+    if let Some((_, when)) = CONDITIONAL_KEYS.iter().find(|(k, _)| matches(k)) {
+        return KeyScope::Conditional(when);
+    }
+    if let Some((_, why)) = LIMIT_KEYS.iter().find(|(k, _)| matches(k)) {
+        return KeyScope::Limit(why);
+    }
+    KeyScope::Live
+}
 
 /// Keys (leaves or tables) that may be absent.
 pub(crate) const OPTIONAL: &[&str] = &[

@@ -13,7 +13,10 @@ mod validate;
 
 pub use bounds::{keys_bounded_by, Limit};
 pub use error::ConfigError;
-pub use keys::{key_help, key_help_for, key_info, key_paths, Accepts, KeyInfo};
+pub use keys::{
+    key_help, key_help_for, key_info, key_paths, key_scope, Accepts, KeyInfo, KeyScope,
+    CONDITIONAL_KEYS, DESCRIPTIVE_KEYS, LIMIT_KEYS,
+};
 pub use presets::{preset_names, preset_text, DEFAULT_PRESET};
 pub use schema::*;
 pub use validate::MAX_TOTAL_MACROS;

@@ -100,6 +100,9 @@ pub struct MacroConfig {
 #[serde(deny_unknown_fields)]
 pub struct AdcConfig {
     pub bits: u32,
+    /// The resolution `energy_pj_per_conversion` and `area_mm2_per_adc` are stated at; at
+    /// `bits` both scale by `2^(bits - reference_bits)` (`cim_macro::adc_scale`).
+    pub reference_bits: u32,
     /// Columns sharing one ADC (conversions are serialized over them).
     pub columns_per_adc: u32,
     pub energy_pj_per_conversion: f64,

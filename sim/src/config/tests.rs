@@ -158,6 +158,8 @@ fn set_can_turn_a_digital_macro_analog() {
         &sets(&[
             "macro.kind=analog",
             "macro.adc.bits=5",
+            "macro.adc.reference_bits=5",
+            "macro.adc.reference_bits=5",
             "macro.adc.columns_per_adc=4",
             "macro.adc.energy_pj_per_conversion=0.4",
             "macro.adc.area_mm2_per_adc=0.001",
@@ -299,6 +301,7 @@ fn sections_of_the_other_kind_rejected() {
     assert!(e.key().is_some_and(|k| k.starts_with("roofline.")), "{e}");
     let e = set_error(&[
         "macro.adc.bits=5",
+        "macro.adc.reference_bits=5",
         "macro.adc.columns_per_adc=4",
         "macro.adc.energy_pj_per_conversion=0.4",
         "macro.adc.area_mm2_per_adc=0.001",
