@@ -4,6 +4,7 @@
 //! model or context) exits with code 2 and a clear message, writing nothing.
 
 use assert_cmd::Command;
+use predicates::prelude::*;
 use predicates::str::contains;
 use std::path::Path;
 
@@ -95,6 +96,35 @@ fn pareto_writes_png_and_svg_and_reports_fronts() {
 }
 
 #[test]
+fn pareto_panels_filter_and_normalise_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("r.csv");
+    write_results(&csv);
+    let svg = dir.path().join("panels.svg");
+    cimsim()
+        .args(["plot", "pareto"])
+        .arg(&csv)
+        .args(["--panels", "--log", "xy", "-o"])
+        .arg(&svg)
+        .assert()
+        .success();
+    let text = svg_text(&svg);
+    // A panel per model, each titled with its model and its knee labelled.
+    assert!(text.contains("qwen3-0.6b") && text.contains("smollm2-135m"));
+    assert!(text.matches("knee: ").count() >= 2, "{}", text.len());
+    let png = dir.path().join("one.png");
+    cimsim()
+        .args(["plot", "pareto"])
+        .arg(&csv)
+        .args(["--only", "qwen3-0.6b", "--normalise", "-o"])
+        .arg(&png)
+        .assert()
+        .success()
+        .stdout(contains("qwen3-0.6b: front").and(contains("smollm2-135m").not()));
+    assert_png(&png);
+}
+
+#[test]
 fn pareto_bad_inputs_exit_2_and_write_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.png");
@@ -115,6 +145,13 @@ fn pareto_bad_inputs_exit_2_and_write_nothing() {
     write_results(&csv);
     run(&csv, &["--x", "latency"], &out, "no column `latency`");
     run(&csv, &["--by", "family"], &out, "no column `family`");
+    run(
+        &csv,
+        &["--only", "gpt-9"],
+        &out,
+        "--only gpt-9: no such series",
+    );
+    run(&csv, &["--log", "z"], &out, "invalid value 'z'");
     run(&csv, &[], &dir.path().join("out.pdf"), "use a .png or .svg");
 
     std::fs::write(&csv, "").unwrap();

@@ -4,8 +4,8 @@
 
 use reports::plot::{
     breakdown_chart, context_chart, pareto_chart, pareto_chart_points, read_breakdown_runs,
-    roofline_chart, BreakdownRun, ContextSeries, OperatingPoint, ParetoChartOptions, PlotError,
-    PlotPoint, RooflineSpec,
+    roofline_chart, BreakdownRun, ContextSeries, LogAxes, OperatingPoint, ParetoChartOptions,
+    PlotError, PlotPoint, RooflineSpec,
 };
 use std::path::{Path, PathBuf};
 
@@ -85,6 +85,70 @@ fn sweep_points() -> Vec<PlotPoint> {
 }
 
 #[test]
+fn pareto_panels_filter_normalise_and_log_axes() {
+    let dir = out_dir("pareto-options");
+    let pts = sweep_points();
+    let base = ParetoChartOptions::default();
+    let all = pareto_chart_points(&pts, &base, &dir.join("all.svg")).unwrap();
+    // One panel per series, each titled with its series and its knee labelled.
+    let panels = ParetoChartOptions {
+        panels: true,
+        ..base.clone()
+    };
+    let p = pareto_chart_points(&pts, &panels, &dir.join("panels.svg")).unwrap();
+    assert_eq!(p, all, "panels change the drawing, not the fronts");
+    let svg = std::fs::read_to_string(dir.join("panels.svg")).unwrap();
+    for g in &all.groups {
+        assert!(svg.contains(&g.group), "{}", g.group);
+    }
+    assert!(svg.matches("knee").count() > all.groups.len());
+    // A filter keeps the named series only, with the same fronts.
+    let first = all.groups[0].group.clone();
+    let only = ParetoChartOptions {
+        only: vec![first.clone()],
+        ..base.clone()
+    };
+    let o = pareto_chart_points(&pts, &only, &dir.join("only.png")).unwrap();
+    assert_eq!(o.groups.len(), 1);
+    assert_eq!(o.groups[0], all.groups[0]);
+    let unknown = ParetoChartOptions {
+        only: vec!["no-such-model".into()],
+        ..base.clone()
+    };
+    let err = pareto_chart_points(&pts, &unknown, &dir.join("x.png")).unwrap_err();
+    assert!(err.to_string().contains("no such series"), "{err}");
+    assert!(!dir.join("x.png").exists());
+    // Normalised: each front's best is 1 on both (minimised) axes; the front is the same set.
+    let norm = ParetoChartOptions {
+        normalise: true,
+        ..base.clone()
+    };
+    let n = pareto_chart_points(&pts, &norm, &dir.join("norm.png")).unwrap();
+    for (g, a) in n.groups.iter().zip(&all.groups) {
+        assert_eq!(g.front.len(), a.front.len());
+        let min_x = g.front.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+        let min_y = g.front.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+        assert!((min_x - 1.0).abs() < 1e-12 && (min_y - 1.0).abs() < 1e-12);
+    }
+    // Forced log axes render; a log axis over values <= 0 is refused.
+    for log in [LogAxes::X, LogAxes::Y, LogAxes::Both, LogAxes::None] {
+        let opts = ParetoChartOptions {
+            log,
+            ..base.clone()
+        };
+        pareto_chart_points(&pts, &opts, &dir.join("log.png")).unwrap();
+    }
+    let mut negative = pts.clone();
+    negative[0].x = -1.0;
+    let opts = ParetoChartOptions {
+        log: LogAxes::X,
+        ..base
+    };
+    let err = pareto_chart_points(&negative, &opts, &dir.join("neg.png")).unwrap_err();
+    assert!(err.to_string().contains("positive"), "{err}");
+}
+
+#[test]
 fn pareto_chart_renders_png_and_svg() {
     let dir = out_dir("pareto");
     let pts = sweep_points();
@@ -150,6 +214,7 @@ fn pareto_chart_from_csv_with_maximised_axis() {
         y: "decode_j_per_token".into(),
         by: Some("mapping".into()),
         title: Some("Throughput against energy".into()),
+        ..ParetoChartOptions::default()
     };
     let out = dir.join("tps.svg");
     let summary = pareto_chart(&csv, &opts, &out).unwrap();

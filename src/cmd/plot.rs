@@ -10,7 +10,8 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use reports::plot::{
     breakdown_chart, context_chart, pareto_chart, read_breakdown_runs, roofline_chart,
-    ContextSeries, ImageFormat, OperatingPoint, ParetoChartOptions, PlotError, RooflineSpec,
+    ContextSeries, ImageFormat, LogAxes, OperatingPoint, ParetoChartOptions, PlotError,
+    RooflineSpec,
 };
 use reports::RunRecord;
 use std::path::{Path, PathBuf};
@@ -66,6 +67,20 @@ pub struct ParetoArgs {
     /// present, else one series].
     #[arg(long)]
     pub by: Option<String>,
+    /// Logarithmic axes: auto (an axis spanning more than two decades), none, x, y or xy.
+    #[arg(long, default_value = "auto", value_parser = ["auto", "none", "x", "y", "xy"])]
+    pub log: String,
+    /// Only these series, comma-separated (e.g. `--only qwen3-0.6b,llama3.2-1b`).
+    #[arg(long, value_delimiter = ',', value_name = "SERIES")]
+    pub only: Vec<String>,
+    /// One panel per series, each with its own axes and its knee labelled (small multiples:
+    /// readable with many models).
+    #[arg(long)]
+    pub panels: bool,
+    /// Divide each series by the best value on its own front, per axis (1 = that series'
+    /// best), so models of very different sizes share one scale.
+    #[arg(long)]
+    pub normalise: bool,
     /// Chart title.
     #[arg(long)]
     pub title: Option<String>,
@@ -155,6 +170,10 @@ fn run_pareto(a: ParetoArgs) -> anyhow::Result<()> {
         y: a.y,
         by: a.by,
         title: a.title,
+        log: LogAxes::parse(&a.log).unwrap_or(LogAxes::Auto),
+        only: a.only,
+        panels: a.panels,
+        normalise: a.normalise,
     };
     let summary = pareto_chart(&a.csv, &opts, &a.out).map_err(plot_error)?;
     println!(

@@ -86,6 +86,9 @@ pub fn write_pareto_plots(dir: &Path) -> Result<Vec<PathBuf>, String> {
             "Pareto front per model ({} fidelity, {drawn} points)",
             meta.fidelity
         )),
+        // More than six fronts on one chart are unreadable: one panel per model instead.
+        panels: spec.models.len() > 6,
+        ..ParetoChartOptions::default()
     };
     let mut written = Vec::new();
     let mut result = Ok(());

@@ -9,6 +9,7 @@
 mod axis;
 pub mod breakdown;
 pub mod context;
+mod markers;
 pub mod pareto;
 pub mod roofline;
 pub mod tornado;
@@ -17,7 +18,7 @@ pub use axis::{metric_label, metric_unit, Axis};
 pub use breakdown::{breakdown_chart, read_breakdown_runs, BreakdownRun};
 pub use context::{context_chart, ContextSeries};
 pub use pareto::{
-    pareto_chart, pareto_chart_points, read_plot_points, GroupFront, ParetoChartOptions,
+    pareto_chart, pareto_chart_points, read_plot_points, GroupFront, LogAxes, ParetoChartOptions,
     ParetoChartSummary, PlotPoint,
 };
 pub use roofline::{roofline_chart, OperatingPoint, RooflineSpec};
@@ -184,6 +185,8 @@ pub(crate) enum Marker {
     Bar,
     /// A dashed line (a bound).
     Dashed,
+    /// A line with shape `n` of `markers.rs` on it (a series told apart by shape and colour).
+    LineShape(usize),
 }
 
 pub(crate) struct LegendEntry {
@@ -229,6 +232,10 @@ pub(crate) fn layout<DB: DrawingBackend>(
             Marker::Line => {
                 panel.draw(&PathElement::new(vec![(x0, y), (x1, y)], c.stroke_width(3)))?;
                 panel.draw(&Circle::new((xm, y), 6, c.filled()))?;
+            }
+            Marker::LineShape(shape) => {
+                panel.draw(&PathElement::new(vec![(x0, y), (x1, y)], c.stroke_width(3)))?;
+                markers::draw_shape(&panel, (xm, y), shape, 7, c)?;
             }
             Marker::FaintDot => panel.draw(&Circle::new((xm, y), 5, c.mix(0.35).filled()))?,
             Marker::Dot => panel.draw(&Circle::new((xm, y), 9, c.filled()))?,
@@ -276,22 +283,34 @@ pub(crate) fn axis_chart<'a, DB: DrawingBackend>(
     x_title: &str,
     y_title: &str,
 ) -> Result<ChartContext<'a, DB, Cartesian2d<Axis, Axis>>, PlotError> {
-    let tick = text_style(TICK_PX);
+    axis_chart_sized(area, x, y, x_title, y_title, (AXIS_LABEL_PX, TICK_PX))
+}
+
+/// [`axis_chart`] with the axis-title and tick text sizes given (smaller for small panels).
+pub(crate) fn axis_chart_sized<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    x: &Axis,
+    y: &Axis,
+    x_title: &str,
+    y_title: &str,
+    (label_px, tick_px): (u32, u32),
+) -> Result<ChartContext<'a, DB, Cartesian2d<Axis, Axis>>, PlotError> {
+    let tick = text_style(tick_px);
     let mut widest = 0;
     for v in y.key_points(plotters::coord::ranged1d::BoldPoints(8)) {
         widest = widest.max(area.estimate_text_size(&y.format(v), &tick)?.0);
     }
     let mut chart = ChartBuilder::on(area)
         .margin(24)
-        .x_label_area_size(TICK_PX + AXIS_LABEL_PX * 2 + 16)
-        .y_label_area_size(widest + 24 + AXIS_LABEL_PX * 3 / 2)
+        .x_label_area_size(tick_px + label_px * 2 + 16)
+        .y_label_area_size(widest + 24 + label_px * 3 / 2)
         .build_cartesian_2d(x.clone(), y.clone())?;
     let (xf, yf) = (x.clone(), y.clone());
     chart
         .configure_mesh()
         .x_desc(x_title)
         .y_desc(y_title)
-        .axis_desc_style(text_style(AXIS_LABEL_PX))
+        .axis_desc_style(text_style(label_px))
         .label_style(tick)
         .x_labels(8)
         .y_labels(8)

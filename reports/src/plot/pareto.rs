@@ -1,15 +1,20 @@
 //! Pareto chart: every design point faint, each group's front (per model or mapping) drawn
-//! solid and connected in front order, each knee ringed (and labelled with its coordinates
-//! when there are few groups). Reads a sweep's `results.csv` or takes points directly.
+//! solid and connected in front order with its own colour and marker shape, each knee ringed
+//! (and labelled with its coordinates when there are few groups, always in panels). Options:
+//! log axes per axis, a series filter, one panel per series (small multiples, each with its
+//! own axes), and normalised axes (each series divided by its own best). Reads a sweep's
+//! `results.csv` or takes points directly.
 
 use super::axis::{axis_title, title_unit};
+use super::markers::draw_shape;
 use super::{
-    axis_chart, color, draw_callouts, layout, metric_label, write_chart, Axis, Callout, Chart,
-    LegendEntry, Marker, PlotError,
+    axis_chart_sized, bold_style, color, draw_callouts, layout, metric_label, write_chart, Axis,
+    Callout, Chart, LegendEntry, Marker, PlotError, AXIS_LABEL_PX, TICK_PX, TITLE_PX,
 };
 use crate::pareto::{metric_direction, pareto_fronts_by_group, Direction};
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -34,6 +39,15 @@ pub struct ParetoChartOptions {
     /// Column to group by; `None` groups by `model` when the CSV has it, else one group.
     pub by: Option<String>,
     pub title: Option<String>,
+    /// Which axes are logarithmic.
+    pub log: LogAxes,
+    /// Only these series (empty: all); a name that is not a series is an error.
+    pub only: Vec<String>,
+    /// One panel per series, each with its own axes (small multiples), instead of one chart.
+    pub panels: bool,
+    /// Divide each series' values by the best value on its own front, per axis, so fronts of
+    /// models of very different sizes share one scale (1 = that model's best).
+    pub normalise: bool,
 }
 
 impl Default for ParetoChartOptions {
@@ -43,6 +57,47 @@ impl Default for ParetoChartOptions {
             y: "decode_j_per_token".into(),
             by: None,
             title: None,
+            log: LogAxes::Auto,
+            only: Vec::new(),
+            panels: false,
+            normalise: false,
+        }
+    }
+}
+
+/// Which axes of a Pareto chart are logarithmic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogAxes {
+    /// An axis is logarithmic when its values are positive and span more than two decades.
+    Auto,
+    /// Both linear.
+    None,
+    X,
+    Y,
+    Both,
+}
+
+impl LogAxes {
+    /// `auto`, `none`, `x`, `y` or `xy`.
+    pub fn parse(s: &str) -> Option<LogAxes> {
+        match s {
+            "auto" => Some(LogAxes::Auto),
+            "none" => Some(LogAxes::None),
+            "x" => Some(LogAxes::X),
+            "y" => Some(LogAxes::Y),
+            "xy" | "both" => Some(LogAxes::Both),
+            _ => None,
+        }
+    }
+
+    /// (x, y): `Some(true/false)` forced, `None` automatic.
+    fn forced(self) -> (Option<bool>, Option<bool>) {
+        match self {
+            LogAxes::Auto => (None, None),
+            LogAxes::None => (Some(false), Some(false)),
+            LogAxes::X => (Some(true), Some(false)),
+            LogAxes::Y => (Some(false), Some(true)),
+            LogAxes::Both => (Some(true), Some(true)),
         }
     }
 }
@@ -166,9 +221,81 @@ pub fn pareto_chart_points(
     out_path: &Path,
 ) -> Result<ParetoChartSummary, PlotError> {
     super::ImageFormat::from_path(out_path)?;
-    let chart = ParetoChart::new(points, options)?;
+    let points = select(points, &options.only)?;
+    let points = if options.normalise {
+        normalised(&points, options)?
+    } else {
+        points
+    };
+    let chart = ParetoChart::new(&points, options)?;
     write_chart(&chart, out_path)?;
     Ok(chart.summary)
+}
+
+/// The points of the series in `only` (all when empty); a name that is no series is an error
+/// listing the series there are.
+fn select(points: &[PlotPoint], only: &[String]) -> Result<Vec<PlotPoint>, PlotError> {
+    if only.is_empty() {
+        return Ok(points.to_vec());
+    }
+    let groups: std::collections::BTreeSet<&str> =
+        points.iter().map(|p| p.group.as_str()).collect();
+    if let Some(missing) = only.iter().find(|o| !groups.contains(o.as_str())) {
+        return Err(PlotError::Invalid(format!(
+            "--only {missing}: no such series; the series are {}",
+            groups.into_iter().collect::<Vec<_>>().join(", ")
+        )));
+    }
+    Ok(points
+        .iter()
+        .filter(|p| only.contains(&p.group))
+        .cloned()
+        .collect())
+}
+
+/// Each series divided, per axis, by the best value on its own front (the smallest of a
+/// minimised metric, the largest of a maximised one). Scaling a series by positive constants
+/// keeps its front, so only the axes change.
+fn normalised(
+    points: &[PlotPoint],
+    options: &ParetoChartOptions,
+) -> Result<Vec<PlotPoint>, PlotError> {
+    let directions = [metric_direction(&options.x), metric_direction(&options.y)];
+    let mut best: BTreeMap<&str, [f64; 2]> = BTreeMap::new();
+    for p in points
+        .iter()
+        .filter(|p| p.feasible && p.x.is_finite() && p.y.is_finite())
+    {
+        let b = best.entry(p.group.as_str()).or_insert([f64::NAN; 2]);
+        for (k, v) in [p.x, p.y].into_iter().enumerate() {
+            // The first value of a series is its best so far (`b[k]` starts as NaN).
+            let better = b[k].is_nan()
+                || match directions[k] {
+                    Direction::Minimize => v < b[k],
+                    Direction::Maximize => v > b[k],
+                };
+            if better {
+                b[k] = v;
+            }
+        }
+    }
+    if let Some((g, _)) = best.iter().find(|(_, b)| !(b[0] > 0.0 && b[1] > 0.0)) {
+        return Err(PlotError::Invalid(format!(
+            "--normalise: series `{g}` has a best value <= 0, so its values cannot be divided \
+             by it"
+        )));
+    }
+    Ok(points
+        .iter()
+        .map(|p| {
+            let mut q = p.clone();
+            if let Some(b) = best.get(p.group.as_str()) {
+                q.x /= b[0];
+                q.y /= b[1];
+            }
+            q
+        })
+        .collect())
 }
 
 const INFEASIBLE: RGBColor = RGBColor(170, 170, 170);
@@ -238,16 +365,180 @@ impl<'a> ParetoChart<'a> {
     }
 }
 
-impl Chart for ParetoChart<'_> {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+/// Fits an axis to `values`, logarithmic as `forced` says or automatically.
+fn fit_axis(values: Vec<f64>, forced: Option<bool>, key: &str) -> Result<Axis, PlotError> {
+    match forced {
+        None => Ok(Axis::fit(values, true)),
+        Some(false) => Ok(Axis::fit(values, false)),
+        Some(true) => {
+            let finite: Vec<f64> = values.into_iter().filter(|v| v.is_finite()).collect();
+            if finite.iter().any(|v| *v <= 0.0) {
+                return Err(PlotError::Invalid(format!(
+                    "a logarithmic axis needs positive values, and `{key}` has values <= 0"
+                )));
+            }
+            let (lo, hi) = finite
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+                    (a.min(*v), b.max(*v))
+                });
+            if lo > hi {
+                return Ok(Axis::fit(finite, false));
+            }
+            let pad = (hi / lo).max(1.5).powf(0.05);
+            Ok(Axis {
+                lo: lo / pad,
+                hi: hi * pad,
+                log: true,
+                scale: 1.0,
+            })
+        }
+    }
+}
+
+impl ParetoChart<'_> {
+    /// Axis titles and scaled axes for the points of `groups` (all when `None`).
+    fn axes(&self, groups: Option<&[usize]>) -> Result<(Axis, Axis, String, String), PlotError> {
+        let in_groups = |p: &&PlotPoint| {
+            groups.is_none_or(|gs| {
+                self.group_index
+                    .get(p.group.as_str())
+                    .is_some_and(|i| gs.contains(i))
+            })
+        };
         let finite = |p: &&PlotPoint| p.x.is_finite() && p.y.is_finite();
-        let mut x_axis = Axis::fit(self.points.iter().filter(finite).map(|p| p.x), true);
-        let mut y_axis = Axis::fit(self.points.iter().filter(finite).map(|p| p.y), true);
+        let pts: Vec<&PlotPoint> = self
+            .points
+            .iter()
+            .filter(finite)
+            .filter(in_groups)
+            .collect();
+        let (fx, fy) = self.options.log.forced();
+        let x_axis = fit_axis(pts.iter().map(|p| p.x).collect(), fx, &self.options.x)?;
+        let y_axis = fit_axis(pts.iter().map(|p| p.y).collect(), fy, &self.options.y)?;
         let (x_label, y_label) = (metric_label(&self.options.x), metric_label(&self.options.y));
+        if self.options.normalise {
+            // Ratios: no unit, no prefix.
+            return Ok((
+                x_axis,
+                y_axis,
+                format!("{x_label} (x each series' best)"),
+                format!("{y_label} (x each series' best)"),
+            ));
+        }
         let (x_title, xs) = axis_title(&x_label, &self.options.x, x_axis.magnitude());
         let (y_title, ys) = axis_title(&y_label, &self.options.y, y_axis.magnitude());
-        x_axis = x_axis.with_scale(xs);
-        y_axis = y_axis.with_scale(ys);
+        Ok((
+            x_axis.with_scale(xs),
+            y_axis.with_scale(ys),
+            x_title,
+            y_title,
+        ))
+    }
+
+    /// One plot of the series in `groups` on `area`; knees labelled when `label_knees`.
+    fn draw_plot<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        area: &DrawingArea<DB, Shift>,
+        groups: &[usize],
+        label_knees: bool,
+    ) -> Result<(), PlotError> {
+        let (x_axis, y_axis, x_title, y_title) = self.axes(Some(groups))?;
+        let sizes = if self.options.panels {
+            (AXIS_LABEL_PX * 2 / 3, TICK_PX * 3 / 4)
+        } else {
+            (AXIS_LABEL_PX, TICK_PX)
+        };
+        let mut chart = axis_chart_sized(area, &x_axis, &y_axis, &x_title, &y_title, sizes)?;
+        let finite = |p: &&PlotPoint| p.x.is_finite() && p.y.is_finite();
+        let index = |p: &PlotPoint| self.group_index.get(p.group.as_str()).copied();
+        let shown = |p: &&PlotPoint| index(p).is_some_and(|i| groups.contains(&i));
+        // Faint points first so fronts draw over them.
+        chart.draw_series(
+            self.points
+                .iter()
+                .filter(finite)
+                .filter(shown)
+                .filter(|p| !p.feasible)
+                .map(|p| Cross::new((p.x, p.y), 4, INFEASIBLE.stroke_width(1))),
+        )?;
+        chart.draw_series(
+            self.points
+                .iter()
+                .filter(finite)
+                .filter(shown)
+                .filter(|p| p.feasible)
+                .map(|p| {
+                    Circle::new(
+                        (p.x, p.y),
+                        4,
+                        color(index(p).unwrap_or(0)).mix(0.3).filled(),
+                    )
+                }),
+        )?;
+        for &i in groups {
+            let g = &self.summary.groups[i];
+            let c = color(i);
+            chart.draw_series(LineSeries::new(g.front.iter().copied(), c.stroke_width(3)))?;
+            for &(x, y) in &g.front {
+                draw_shape(root, chart.backend_coord(&(x, y)), i, 6, c)?;
+            }
+        }
+        let mut callouts = Vec::new();
+        for &i in groups {
+            let g = &self.summary.groups[i];
+            let Some((kx, ky)) = g.knee else { continue };
+            chart.draw_series(std::iter::once(Circle::new(
+                (kx, ky),
+                12,
+                BLACK.stroke_width(3),
+            )))?;
+            if label_knees {
+                let name = if groups.len() > 1 {
+                    format!("{}: ", g.group)
+                } else {
+                    "knee: ".to_string()
+                };
+                callouts.push(Callout {
+                    at: chart.backend_coord(&(kx, ky)),
+                    text: format!(
+                        "{name}{} {}, {} {}",
+                        x_axis.format(kx),
+                        title_unit(&x_title),
+                        y_axis.format(ky),
+                        title_unit(&y_title)
+                    ),
+                    color: color(i),
+                });
+            }
+        }
+        let (px, py) = chart.plotting_area().get_pixel_range();
+        draw_callouts(root, (px.start, py.start, px.end, py.end), &callouts)?;
+        Ok(())
+    }
+
+    /// Grid shape (columns, rows) for `n` panels: as square as possible, wider than tall.
+    fn grid(n: usize) -> (usize, usize) {
+        let cols = (n as f64).sqrt().ceil().max(1.0) as usize;
+        (cols, n.div_ceil(cols))
+    }
+}
+
+impl Chart for ParetoChart<'_> {
+    fn size_px(&self) -> (u32, u32) {
+        if !self.options.panels {
+            return super::SIZE_PX;
+        }
+        let (cols, rows) = Self::grid(self.summary.groups.len());
+        (
+            (500 * cols as u32 + 450).max(super::SIZE_PX.0),
+            (420 * rows as u32 + 120).max(super::SIZE_PX.1),
+        )
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+        let (x_label, y_label) = (metric_label(&self.options.x), metric_label(&self.options.y));
         let title = self
             .options
             .title
@@ -262,7 +553,7 @@ impl Chart for ParetoChart<'_> {
             .map(|(i, g)| LegendEntry {
                 label: format!("{} (front {} of {})", g.group, g.front.len(), g.points),
                 color: color(i),
-                marker: Marker::Line,
+                marker: Marker::LineShape(i),
             })
             .collect();
         legend.push(LegendEntry {
@@ -290,58 +581,27 @@ impl Chart for ParetoChart<'_> {
             marker: Marker::None,
         });
         let plot_area = layout(root, &title, &legend)?;
-        let mut chart = axis_chart(&plot_area, &x_axis, &y_axis, &x_title, &y_title)?;
-
-        // Faint points first so fronts draw over them.
-        chart.draw_series(
-            self.points
-                .iter()
-                .filter(|p| finite(p) && !p.feasible)
-                .map(|p| Cross::new((p.x, p.y), 4, INFEASIBLE.stroke_width(1))),
-        )?;
-        chart.draw_series(
-            self.points
-                .iter()
-                .filter(|p| finite(p) && p.feasible)
-                .map(|p| {
-                    let c = color(self.group_index.get(p.group.as_str()).copied().unwrap_or(0));
-                    Circle::new((p.x, p.y), 4, c.mix(0.3).filled())
-                }),
-        )?;
-        for (i, g) in self.summary.groups.iter().enumerate() {
-            let c = color(i);
-            chart.draw_series(LineSeries::new(g.front.iter().copied(), c.stroke_width(3)))?;
-            chart.draw_series(
-                g.front
-                    .iter()
-                    .map(|&(x, y)| Circle::new((x, y), 6, c.filled())),
-            )?;
+        let all: Vec<usize> = (0..self.summary.groups.len()).collect();
+        if !self.options.panels {
+            // Knee coordinates while they stay few enough to read.
+            return self.draw_plot(root, &plot_area, &all, all.len() <= 6);
         }
-        let mut callouts = Vec::new();
-        for (i, g) in self.summary.groups.iter().enumerate() {
-            let Some((kx, ky)) = g.knee else { continue };
-            chart.draw_series(std::iter::once(Circle::new(
-                (kx, ky),
-                12,
-                BLACK.stroke_width(3),
-            )))?;
-            // Coordinates on the knee labels while they stay few enough to read.
-            if self.summary.groups.len() <= 6 {
-                callouts.push(Callout {
-                    at: chart.backend_coord(&(kx, ky)),
-                    text: format!(
-                        "knee: {} {}, {} {}",
-                        x_axis.format(kx),
-                        title_unit(&x_title),
-                        y_axis.format(ky),
-                        title_unit(&y_title)
-                    ),
-                    color: color(i),
-                });
-            }
+        let (cols, rows) = Self::grid(all.len());
+        let cells = plot_area.split_evenly((rows, cols));
+        for (i, cell) in all.iter().zip(&cells) {
+            let g = &self.summary.groups[*i];
+            let (w, _) = cell.dim_in_pixel();
+            let head = (TITLE_PX * 3 / 2) as i32;
+            let (top, body) = cell.split_vertically(head);
+            top.draw(&Text::new(
+                g.group.clone(),
+                (w as i32 / 2, head / 2),
+                bold_style(AXIS_LABEL_PX)
+                    .color(&color(*i))
+                    .pos(Pos::new(HPos::Center, VPos::Center)),
+            ))?;
+            self.draw_plot(root, &body, &[*i], true)?;
         }
-        let (px, py) = chart.plotting_area().get_pixel_range();
-        draw_callouts(root, (px.start, py.start, px.end, py.end), &callouts)?;
         Ok(())
     }
 }
