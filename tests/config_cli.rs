@@ -9,6 +9,7 @@ use std::path::Path;
 const PRESETS: &[&str] = &[
     "edgecim-65nm",
     "edgecim-lpddr4",
+    "edgecim-attn-65nm",
     "cim-small-65nm",
     "cim-analog-65nm",
     "orin-nano",

@@ -104,6 +104,11 @@ fn analytic_tracks_cycle_on_edgecim_lpddr4() {
 }
 
 #[test]
+fn analytic_tracks_cycle_on_edgecim_attn_65nm() {
+    agree_on("edgecim-attn-65nm");
+}
+
+#[test]
 fn analytic_tracks_cycle_on_cim_small_65nm() {
     agree_on("cim-small-65nm");
 }

@@ -24,10 +24,11 @@ use crate::tiling::MatrixTiling;
 use crate::MappingError;
 use serde::Serialize;
 use sim::components::{
-    buffer_access_energy_pj, compute_energy_pj, leakage_energy_pj, outputs_per_macro, path_cycles,
-    static_power_mw, transfer_energy_pj, vector_cycles, vector_energy_pj, write_energy_pj, Path,
+    attention_array_cycles, attention_array_energy_pj, buffer_access_energy_pj, compute_energy_pj,
+    leakage_energy_pj, outputs_per_macro, path_cycles, static_power_mw, transfer_energy_pj,
+    vector_cycles, vector_energy_pj, write_energy_pj, Path,
 };
-use sim::config::{HardwareKind, WeightPath};
+use sim::config::{AttentionPlacement, HardwareKind, WeightPath};
 use sim::program::VectorOp;
 use std::collections::BTreeMap;
 use workloads::{DecoderGraph, Op, OpKind, Phase};
@@ -42,6 +43,8 @@ pub enum Bound {
     Vector,
     /// The on-chip datapath: global buffer port, interconnect, tile buffer ports.
     Interconnect,
+    /// The dedicated attention array (`chip.attention = "array"`).
+    Attention,
 }
 
 impl Bound {
@@ -52,6 +55,7 @@ impl Bound {
             Bound::Write => "write",
             Bound::Vector => "vector",
             Bound::Interconnect => "interconnect",
+            Bound::Attention => "attention",
         }
     }
 }
@@ -74,7 +78,23 @@ pub struct OpEstimate {
     pub vector_s: f64,
     /// On-chip transfers (activations in, streamed weights to the tiles).
     pub transfer_s: f64,
+    /// Attention MACs on the attention array (0 when attention runs on the vector unit).
+    pub attention_s: f64,
     pub bound: Bound,
+}
+
+impl OpEstimate {
+    /// The op's busy time per resource, in the `B_*` slots.
+    fn busy(&self) -> [f64; 6] {
+        let mut b = [0.0; 6];
+        b[B_DRAM] = self.dram_s;
+        b[B_WRITE] = self.write_s;
+        b[B_COMPUTE] = self.compute_s;
+        b[B_VECTOR] = self.vector_s;
+        b[B_IC] = self.transfer_s;
+        b[B_ATTENTION] = self.attention_s;
+        b
+    }
 }
 
 /// Closed-form result of one phase.
@@ -96,13 +116,15 @@ pub struct AnalyticPhase {
     pub ops: Vec<OpEstimate>,
 }
 
-fn bound_of(dram: f64, write: f64, compute: f64, vector: f64, transfer: f64) -> Bound {
-    let mut best = (Bound::Dram, dram);
+/// The resource with the most busy time; `busy` is indexed by the `B_*` slots.
+fn bound_of(busy: &[f64; 6]) -> Bound {
+    let mut best = (Bound::Dram, busy[B_DRAM]);
     for (b, v) in [
-        (Bound::Compute, compute),
-        (Bound::Write, write),
-        (Bound::Vector, vector),
-        (Bound::Interconnect, transfer),
+        (Bound::Compute, busy[B_COMPUTE]),
+        (Bound::Write, busy[B_WRITE]),
+        (Bound::Vector, busy[B_VECTOR]),
+        (Bound::Interconnect, busy[B_IC]),
+        (Bound::Attention, busy[B_ATTENTION]),
     ] {
         if v > best.1 {
             best = (b, v);
@@ -118,11 +140,12 @@ struct Clock {
     compute: f64,
     vector: f64,
     interconnect: f64,
+    attention: f64,
 }
 
 struct Totals {
-    energy: [f64; 6],
-    busy: [f64; 5],
+    energy: [f64; 7],
+    busy: [f64; 6],
     read: u64,
     write: u64,
     macs: u64,
@@ -135,11 +158,13 @@ const E_WRITE: usize = 2;
 const E_VECTOR: usize = 3;
 const E_IC: usize = 4;
 const E_BUFFER: usize = 5;
+const E_ATTENTION: usize = 6;
 const B_DRAM: usize = 0;
 const B_WRITE: usize = 1;
 const B_COMPUTE: usize = 2;
 const B_VECTOR: usize = 3;
 const B_IC: usize = 4;
+const B_ATTENTION: usize = 5;
 
 struct Eval<'a> {
     ctx: &'a CompileContext<'a>,
@@ -209,6 +234,27 @@ impl Eval<'_> {
         (self.run(|c| &mut c.vector, ready, dur), dur)
     }
 
+    /// Attention MACs where the configuration runs them: the vector unit, or the attention
+    /// array (`chip.attention`).
+    /// Returns (end, busy time, whether it ran on the array).
+    fn attention_macs(&mut self, macs: u64, ready: f64) -> (f64, f64, bool) {
+        let chip = &self.ctx.cfg.chip;
+        match (chip.attention, &chip.attention_array) {
+            (AttentionPlacement::Array, Some(a)) => {
+                let dur = self.hw.cycles_s(attention_array_cycles(a, macs));
+                self.t.energy[E_ATTENTION] += attention_array_energy_pj(a, macs);
+                self.t.busy[B_ATTENTION] += dur;
+                self.t.macs += macs;
+                (self.run(|c| &mut c.attention, ready, dur), dur, true)
+            }
+            // Validation requires the array for `array`; without one, the vector unit.
+            (AttentionPlacement::Vector, _) | (AttentionPlacement::Array, None) => {
+                let (end, dur) = self.vector(VectorOp::Mac, macs, macs, ready);
+                (end, dur, false)
+            }
+        }
+    }
+
     fn macro_energy(&mut self, bits: u64, macs: u64, passes: u64) {
         let m = &self.hw.cim_macro;
         let chip = &self.ctx.cfg.chip;
@@ -248,8 +294,13 @@ impl Eval<'_> {
                     dram_s = self.hw.dram_s(bytes);
                     at = at.max(self.dram(bytes, false, 0.0));
                 }
-                let (end, vs) = self.vector(VectorOp::Mac, op.macs, op.macs, at);
+                let (end, busy_s, on_array) = self.attention_macs(op.macs, at);
+                let vs = if on_array { 0.0 } else { busy_s };
                 self.note(op, bytes, dram_s, 0.0, 0.0, vs);
+                if let (true, true, Some(est)) = (on_array, self.keep_ops, self.ops.last_mut()) {
+                    est.attention_s = busy_s;
+                    est.bound = bound_of(&est.busy());
+                }
                 Ok(end)
             }
             // Costed when the layer ends, where the Program emits it (see `lower.rs`).
@@ -323,8 +374,12 @@ impl Eval<'_> {
             compute_s,
             vector_s,
             transfer_s: 0.0,
-            bound: bound_of(dram_s, write_s, compute_s, vector_s, 0.0),
+            attention_s: 0.0,
+            bound: Bound::Dram,
         });
+        if let Some(est) = self.ops.last_mut() {
+            est.bound = bound_of(&est.busy());
+        }
     }
 }
 
@@ -402,6 +457,7 @@ impl Eval<'_> {
             compute_s: 0.0,
             vector_s: 0.0,
             transfer_s: tr,
+            attention_s: 0.0,
             bound: Bound::Compute,
         };
         let mut bias_end = 0.0;
@@ -549,13 +605,7 @@ impl Eval<'_> {
             est.vector_s = vs;
             end = e;
         }
-        est.bound = bound_of(
-            est.dram_s,
-            est.write_s,
-            est.compute_s,
-            est.vector_s,
-            est.transfer_s,
-        );
+        est.bound = bound_of(&est.busy());
         if self.keep_ops {
             self.ops.push(est);
         }
@@ -638,8 +688,8 @@ pub fn analytic_phase_with(
         pipeline: Pipeline::default(),
         serial_end: 0.0,
         t: Totals {
-            energy: [0.0; 6],
-            busy: [0.0; 5],
+            energy: [0.0; 7],
+            busy: [0.0; 6],
             read: 0,
             write: 0,
             macs: 0,
@@ -675,7 +725,8 @@ pub fn analytic_phase_with(
         .max(c.dram)
         .max(c.compute)
         .max(c.vector)
-        .max(c.interconnect);
+        .max(c.interconnect)
+        .max(c.attention);
     let time_ps = (time_s * 1e12).round() as u64;
     let e = ev.t.energy;
     // Energies are charged at the nominal operating point; the clock's supply voltage scales
@@ -697,6 +748,7 @@ pub fn analytic_phase_with(
                 ("vector", e[E_VECTOR] * v2),
                 ("interconnect", e[E_IC] * v2),
                 ("buffer", e[E_BUFFER] * v2),
+                ("attention", e[E_ATTENTION] * v2),
                 (
                     "leakage",
                     leakage_energy_pj(static_power_mw(ctx.cfg), time_ps),
@@ -713,6 +765,7 @@ pub fn analytic_phase_with(
         ("macro_compute", b[B_COMPUTE]),
         ("vector", b[B_VECTOR]),
         ("interconnect", b[B_IC]),
+        ("attention", b[B_ATTENTION]),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
@@ -724,7 +777,7 @@ pub fn analytic_phase_with(
         dram_read_bytes: ev.t.read,
         dram_write_bytes: ev.t.write,
         macs: ev.t.macs,
-        bound: bound_of(b[B_DRAM], b[B_WRITE], b[B_COMPUTE], b[B_VECTOR], b[B_IC]),
+        bound: bound_of(&b),
         ops: ev.ops,
     })
 }

@@ -33,7 +33,7 @@ use crate::layout::{MatrixRegion, MemoryLayout};
 use crate::strategy::{CompileContext, MappingPlan, StreamPlan};
 use crate::tiling::{MatrixTiling, TileShape};
 use crate::MappingError;
-use sim::config::WeightPath;
+use sim::config::{AttentionPlacement, WeightPath};
 use sim::program::{DataClass, Program, Resource, TaskId, TaskKind, VectorOp};
 use std::collections::VecDeque;
 use workloads::{DecoderGraph, Op, OpKind, Phase};
@@ -299,17 +299,23 @@ impl Lowerer<'_> {
             let bytes = cached.saturating_mul(self.layout.kv_row_bytes);
             deps.push(self.dram_read(addr, bytes, DataClass::KvCache, &[], label, op));
         }
-        Ok(self.push(
-            TaskKind::Vector {
-                op: VectorOp::Mac,
-                elements: op.macs,
-                macs: op.macs,
-            },
-            Resource::Vector,
-            &deps,
-            label,
-            op.layer,
-        ))
+        let chip = &self.ctx.cfg.chip;
+        let (kind, resource) = match (chip.attention, &chip.attention_array) {
+            (AttentionPlacement::Array, Some(_)) => (
+                TaskKind::AttentionMac { macs: op.macs },
+                Resource::AttentionArray,
+            ),
+            // Validation requires the array for `array`; without one, the vector unit.
+            (AttentionPlacement::Vector, _) | (AttentionPlacement::Array, None) => (
+                TaskKind::Vector {
+                    op: VectorOp::Mac,
+                    elements: op.macs,
+                    macs: op.macs,
+                },
+                Resource::Vector,
+            ),
+        };
+        Ok(self.push(kind, resource, &deps, label, op.layer))
     }
 
     /// The writes a DRAM read of `bytes` must wait for: the oldest staged batches until the new

@@ -55,6 +55,8 @@ pub enum Resource {
     MacroWritePort(u32),
     /// The vector / special-function unit.
     Vector,
+    /// The dedicated attention MAC array (`chip.attention_array`), when attention runs there.
+    AttentionArray,
     /// The on-chip datapath from the global buffer over the interconnect into the tile
     /// buffers, as slow as its slowest hop per transfer: the streamed weights.
     Interconnect,
@@ -97,6 +99,8 @@ pub enum TaskKind {
         elements: u64,
         macs: u64,
     },
+    /// `macs` attention MACs on the attention array (`chip.attention_array.lanes` per cycle).
+    AttentionMac { macs: u64 },
     /// Move `bytes` across the on-chip datapath: read from the global buffer (when
     /// `from_global_buffer`), over the interconnect, into the tile buffers. `tiles` tile buffers
     /// share the payload (a weight batch spread over the tiles of its macros); 1 for a
@@ -180,8 +184,13 @@ impl Program {
         self.tasks
             .iter()
             .map(|t| match t.kind {
-                TaskKind::MacroCompute { macs, .. } | TaskKind::Vector { macs, .. } => macs,
-                _ => 0,
+                TaskKind::MacroCompute { macs, .. }
+                | TaskKind::Vector { macs, .. }
+                | TaskKind::AttentionMac { macs } => macs,
+                TaskKind::DramRead { .. }
+                | TaskKind::DramWrite { .. }
+                | TaskKind::MacroWrite { .. }
+                | TaskKind::Transfer { .. } => 0,
             })
             .sum()
     }

@@ -186,6 +186,20 @@ pub fn run(args: CompileArgs) -> anyhow::Result<()> {
         hw.dram_peak_bytes_per_s / 1e9,
         hw.dram_efficiency * 100.0
     );
+    let _ = writeln!(
+        s,
+        "attention MACs: {}",
+        match (cfg.chip.attention, &cfg.chip.attention_array) {
+            (sim::config::AttentionPlacement::Array, Some(a)) => format!(
+                "on the attention array ({} MACs/cycle; the `vector us` column shows its time, \
+                 bound `attention`)",
+                a.lanes
+            ),
+            (sim::config::AttentionPlacement::Vector, _)
+            | (sim::config::AttentionPlacement::Array, None) =>
+                format!("on the vector unit ({} lanes)", cfg.chip.vector.lanes),
+        }
+    );
     let _ = writeln!(s);
     let _ = writeln!(s, "Decode step at KV length {kv}: {}", dec.plan.rationale);
     op_table(&mut s, &dec.analytic);
@@ -252,7 +266,7 @@ fn op_table(s: &mut String, a: &AnalyticPhase) {
             us(o.dram_s),
             us(o.write_s),
             us(o.compute_s),
-            us(o.vector_s),
+            us(o.vector_s + o.attention_s),
             o.bound.as_str()
         );
     }

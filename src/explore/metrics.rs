@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 
 /// Energy components any fidelity reports (CIM engine, analytic model, roofline device).
 pub const ENERGY_COMPONENTS: &[&str] = &[
+    "attention",
     "buffer",
     "device",
     "dram_act_pre",
@@ -25,6 +26,7 @@ pub const ENERGY_COMPONENTS: &[&str] = &[
 
 /// Busy-time components any fidelity reports.
 pub const TIME_COMPONENTS: &[&str] = &[
+    "attention",
     "compute",
     "dram",
     "interconnect",

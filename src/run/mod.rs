@@ -445,6 +445,7 @@ fn bound_of(busy_s: &BTreeMap<String, f64>) -> &'static str {
         ("write", get("macro_write")),
         ("vector", get("vector")),
         ("interconnect", get("interconnect")),
+        ("attention", get("attention")),
     ];
     let mut best = candidates[0];
     for c in candidates.iter().skip(1) {

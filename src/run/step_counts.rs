@@ -30,10 +30,10 @@ fn numbers(kind: &TaskKind) -> (Slot, [u64; 2]) {
     match *kind {
         TaskKind::DramRead { addr, bytes, .. } => (Slot::Read, [addr, bytes]),
         TaskKind::DramWrite { addr, bytes, .. } => (Slot::Write, [addr, bytes]),
-        TaskKind::MacroCompute { macs, .. } | TaskKind::Vector { macs, .. } => {
-            (Slot::Macs, [macs, 0])
-        }
-        _ => (Slot::Other, [0, 0]),
+        TaskKind::MacroCompute { macs, .. }
+        | TaskKind::Vector { macs, .. }
+        | TaskKind::AttentionMac { macs } => (Slot::Macs, [macs, 0]),
+        TaskKind::MacroWrite { .. } | TaskKind::Transfer { .. } => (Slot::Other, [0, 0]),
     }
 }
 

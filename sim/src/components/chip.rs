@@ -7,6 +7,7 @@
 //! A roofline baseline (`kind = "roofline"`) has no component model: its area, idle power and
 //! peak come from its `roofline` section and the CIM sections are ignored.
 
+use super::attention::{attention_array_area_mm2, attention_array_leakage_mw};
 use super::buffer::{buffer_area_mm2, buffer_leakage_mw, sram_area_mm2, sram_leakage_mw};
 use super::cim_macro::{
     adcs_per_macro, bits_per_macro, input_cycles_per_vector, macro_array_area_mm2,
@@ -31,6 +32,8 @@ pub struct AreaBreakdown {
     /// The on-chip KV-cache buffer (`chip.kv_buffer_kib`).
     pub kv_buffer_mm2: f64,
     pub vector_mm2: f64,
+    /// The dedicated attention array (`chip.attention_array`), when there is one.
+    pub attention_array_mm2: f64,
     pub interconnect_mm2: f64,
     /// Control, I/O, PHY; for a roofline device, its whole die.
     pub other_mm2: f64,
@@ -39,7 +42,7 @@ pub struct AreaBreakdown {
 
 impl AreaBreakdown {
     /// `(component, mm²)` pairs in a fixed order, for reports.
-    pub fn entries(&self) -> [(&'static str, f64); 8] {
+    pub fn entries(&self) -> [(&'static str, f64); 9] {
         [
             ("macros", self.macros_mm2),
             ("adc", self.adc_mm2),
@@ -47,6 +50,7 @@ impl AreaBreakdown {
             ("tile_buffers", self.tile_buffers_mm2),
             ("kv_buffer", self.kv_buffer_mm2),
             ("vector", self.vector_mm2),
+            ("attention_array", self.attention_array_mm2),
             ("interconnect", self.interconnect_mm2),
             ("other", self.other_mm2),
         ]
@@ -103,6 +107,10 @@ pub fn area_mm2(cfg: &HardwareConfig) -> AreaBreakdown {
         tile_buffers_mm2: f64::from(chip.tiles) * buffer_area_mm2(&chip.tile_buffer, t),
         kv_buffer_mm2: kv_buffer_area_mm2(cfg),
         vector_mm2: vector_area_mm2(&chip.vector),
+        attention_array_mm2: chip
+            .attention_array
+            .as_ref()
+            .map_or(0.0, attention_array_area_mm2),
         interconnect_mm2: interconnect_area_mm2(&chip.interconnect, chip.tiles),
         other_mm2: chip.other_area_mm2,
         total_mm2: 0.0,
@@ -131,6 +139,10 @@ pub fn nominal_static_power_mw(cfg: &HardwareConfig) -> f64 {
         + f64::from(chip.tiles) * buffer_leakage_mw(&chip.tile_buffer, t)
         + sram_leakage_mw(t, chip.kv_buffer_kib)
         + vector_leakage_mw(&chip.vector, t)
+        + chip
+            .attention_array
+            .as_ref()
+            .map_or(0.0, |a| attention_array_leakage_mw(a, t))
         + interconnect_leakage_mw(&chip.interconnect, chip.tiles, t)
 }
 

@@ -5,6 +5,7 @@
 //! Conventions shared by every function: cycles are whole cycles rounded up (a partly used cycle
 //! is still spent), energies are `f64` picojoules, and zero work costs zero time and energy.
 
+pub mod attention;
 pub mod buffer;
 pub mod chip;
 pub mod cim_macro;
@@ -12,6 +13,7 @@ pub mod interconnect;
 pub mod vector;
 pub mod voltage;
 
+pub use attention::*;
 pub use buffer::*;
 pub use chip::*;
 pub use cim_macro::*;
@@ -128,6 +130,8 @@ pub(crate) mod test_util {
                 resident_weight_kib: 0,
                 kv_buffer_kib: 0,
                 weight_path: WeightPath::GlobalBuffer,
+                attention: AttentionPlacement::Vector,
+                attention_array: None,
                 global_buffer: buffer(256, 64, 2.0),
                 tile_buffer: buffer(16, 32, 0.5),
                 vector: vector_unit(),

@@ -62,6 +62,10 @@ const CIM_CAPACITY_KIB_MAX: i64 =
 
 /// Every leaf key path with its rule. Sorted; a test checks it matches the schema exactly.
 pub(crate) const RULES: &[(&str, Rule)] = &[
+    ("chip.attention", Rule::OneOf(&["vector", "array"])),
+    ("chip.attention_array.area_mm2_per_lane", closed(0.0, 10.0)),
+    ("chip.attention_array.energy_pj_per_mac", closed(0.0, 1e4)),
+    ("chip.attention_array.lanes", int(1, 1 << 20)),
     ("chip.global_buffer.area_mm2", closed(0.0, 1e5)),
     (
         "chip.global_buffer.bandwidth_bytes_per_cycle",
@@ -177,6 +181,11 @@ pub const CONDITIONAL_KEYS: &[(&str, &str)] = &[
         "with the `resident` mapping, which pins that much of the weights in the macros",
     ),
     ("macro.adc.", "with macro.kind = \"analog\""),
+    (
+        "chip.attention_array.",
+        "with chip.attention = \"array\" for its speed and energy (its area and leakage count \
+         whenever it is present)",
+    ),
     ("roofline.", "with kind = \"roofline\""),
     (
         "technology.alpha",
@@ -248,6 +257,8 @@ pub(crate) const OPTIONAL: &[&str] = &[
     "roofline",
     "technology",
     "chip.weight_path",
+    "chip.attention",
+    "chip.attention_array",
     "chip.global_buffer.area_mm2",
     "chip.global_buffer.leakage_mw",
     "chip.tile_buffer.area_mm2",

@@ -15,6 +15,10 @@ const PRESETS: &[(&str, &str)] = &[
         include_str!("../../presets/edgecim-lpddr4.toml"),
     ),
     (
+        "edgecim-attn-65nm",
+        include_str!("../../presets/edgecim-attn-65nm.toml"),
+    ),
+    (
         "cim-small-65nm",
         include_str!("../../presets/cim-small-65nm.toml"),
     ),
@@ -28,6 +32,7 @@ const PRESETS: &[(&str, &str)] = &[
 const NAMES: &[&str] = &[
     "edgecim-65nm",
     "edgecim-lpddr4",
+    "edgecim-attn-65nm",
     "cim-small-65nm",
     "cim-analog-65nm",
     "orin-nano",

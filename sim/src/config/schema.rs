@@ -126,12 +126,54 @@ pub struct ChipConfig {
     /// tile buffer -> macro, staged in the tile buffers only).
     #[serde(default)]
     pub weight_path: WeightPath,
+    /// Where the attention score and value MACs run: the vector unit (the default) or a
+    /// dedicated attention array (`attention_array`, required then).
+    #[serde(default)]
+    pub attention: AttentionPlacement,
+    /// A dedicated MAC array for attention; costs area and leakage whenever present, and runs
+    /// the attention MACs when `attention = "array"` (kept otherwise, so a sweep can switch the
+    /// placement on one base design).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attention_array: Option<AttentionArrayConfig>,
     pub global_buffer: BufferConfig,
     pub tile_buffer: BufferConfig,
     pub vector: VectorConfig,
     pub interconnect: InterconnectConfig,
     /// Area of everything not modelled separately (control, I/O, PHY).
     pub other_area_mm2: f64,
+}
+
+/// Where attention's MACs (Q·Kᵀ and P·V) run. Softmax and normalisation stay on the vector
+/// unit in every placement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttentionPlacement {
+    /// The vector unit's lanes (`chip.vector.mac_cycles_per_element`, `energy_pj_per_mac`).
+    #[default]
+    Vector,
+    /// The dedicated array of `chip.attention_array`.
+    Array,
+}
+
+impl AttentionPlacement {
+    pub fn name(self) -> &'static str {
+        match self {
+            AttentionPlacement::Vector => "vector",
+            AttentionPlacement::Array => "array",
+        }
+    }
+}
+
+/// A dedicated attention MAC array: `lanes` MACs per cycle at `energy_pj_per_mac` (nominal
+/// voltage, scaled with the supply like every on-chip energy), `area_mm2_per_lane` of logic
+/// that leaks at `technology.logic_leakage_mw_per_mm2`. Its operands come as the vector unit's
+/// do (K and V from DRAM or the KV buffer, Q from the projection).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttentionArrayConfig {
+    pub lanes: u32,
+    pub energy_pj_per_mac: f64,
+    pub area_mm2_per_lane: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

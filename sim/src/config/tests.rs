@@ -96,6 +96,7 @@ fn key_paths_are_exactly_the_schema_leaves() {
     full.chip.tile_buffer.area_mm2 = Some(1.0);
     full.chip.tile_buffer.leakage_mw = Some(1.0);
     full.dram.device_density_gbit = Some(16);
+    full.chip.attention_array = preset("edgecim-attn-65nm").and_then(|p| p.chip.attention_array);
     let mut got = Vec::new();
     leaves("", &tree_of(&full.to_toml_string()), &mut got);
     got.sort();

@@ -5,7 +5,7 @@
 
 use super::error::ConfigError;
 use super::keys::check_tree;
-use super::schema::{HardwareConfig, HardwareKind, MacroKind};
+use super::schema::{AttentionPlacement, HardwareConfig, HardwareKind, MacroKind};
 use toml::Value;
 
 /// Largest macro count a chip may have (`chip.tiles * chip.macros_per_tile`).
@@ -33,6 +33,15 @@ impl HardwareConfig {
     }
 
     fn cross_checks(&self, origin: &str) -> Result<(), ConfigError> {
+        if self.chip.attention == AttentionPlacement::Array && self.chip.attention_array.is_none() {
+            return Err(ConfigError::MissingKey {
+                origin: origin.to_string(),
+                key: "chip.attention_array".into(),
+                expected: "a table (lanes, energy_pj_per_mac, area_mm2_per_lane), required when \
+                           chip.attention = \"array\""
+                    .into(),
+            });
+        }
         let m = &self.cim_macro;
         match (m.kind, &m.adc) {
             (MacroKind::Analog, None) => {

@@ -18,8 +18,9 @@
 //! Byte counts are the requested ones (the useful data), not whole DRAM bursts.
 
 use crate::components::{
-    buffer_access_energy_pj, compute_cycles, compute_energy_pj, outputs_per_macro, path_cycles,
-    transfer_energy_pj, vector_cycles, vector_energy_pj, write_cycles, write_energy_pj, Path,
+    attention_array_cycles, attention_array_energy_pj, buffer_access_energy_pj, compute_cycles,
+    compute_energy_pj, outputs_per_macro, path_cycles, transfer_energy_pj, vector_cycles,
+    vector_energy_pj, write_cycles, write_energy_pj, Path,
 };
 use crate::config::{HardwareConfig, WeightPath};
 use crate::program::{DataClass, TaskKind};
@@ -113,6 +114,14 @@ impl CostModel {
                 };
                 (path_cycles(&path, bytes, tiles), BusyKind::Interconnect)
             }
+            TaskKind::AttentionMac { macs } => match &chip.attention_array {
+                Some(a) => {
+                    energy[EnergyKind::Attention as usize] += attention_array_energy_pj(a, macs);
+                    (attention_array_cycles(a, macs), BusyKind::Attention)
+                }
+                // Lowering emits attention-array tasks only for a configuration that has one.
+                None => (0, BusyKind::Attention),
+            },
             TaskKind::DramRead { bytes, class, .. } | TaskKind::DramWrite { bytes, class, .. } => {
                 energy[EnergyKind::Buffer as usize] += self.dram_buffer_energy(class, bytes);
                 (0, BusyKind::Dram)

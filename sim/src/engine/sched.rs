@@ -35,10 +35,11 @@ pub(crate) fn resource_index(r: Resource) -> usize {
         Resource::Vector => 1,
         Resource::Interconnect => 2,
         Resource::ActivationBus => 3,
+        Resource::AttentionArray => 4,
         // A group and its write port side by side, so the arrays stay dense with or without
         // write ports.
-        Resource::MacroGroup(g) => 4 + 2 * g as usize,
-        Resource::MacroWritePort(g) => 5 + 2 * g as usize,
+        Resource::MacroGroup(g) => 5 + 2 * g as usize,
+        Resource::MacroWritePort(g) => 6 + 2 * g as usize,
     }
 }
 
@@ -124,8 +125,9 @@ fn prepare(
             Resource::MacroGroup(_) => !dram_kind,
             Resource::MacroWritePort(_) => matches!(t.kind, TaskKind::MacroWrite { .. }),
             Resource::Vector | Resource::Interconnect | Resource::ActivationBus => {
-                !dram_kind && !macro_kind
+                !dram_kind && !macro_kind && !matches!(t.kind, TaskKind::AttentionMac { .. })
             }
+            Resource::AttentionArray => matches!(t.kind, TaskKind::AttentionMac { .. }),
         };
         if !ok {
             return Err(EngineError::InvalidProgram {
@@ -215,6 +217,7 @@ fn kind_name(k: &TaskKind) -> &'static str {
         TaskKind::MacroCompute { .. } => "macro compute",
         TaskKind::Vector { .. } => "vector",
         TaskKind::Transfer { .. } => "transfer",
+        TaskKind::AttentionMac { .. } => "attention MAC",
     }
 }
 
@@ -224,7 +227,8 @@ fn busy_from_u8(v: u8) -> BusyKind {
         1 => BusyKind::MacroWrite,
         2 => BusyKind::MacroCompute,
         3 => BusyKind::Vector,
-        _ => BusyKind::Interconnect,
+        4 => BusyKind::Interconnect,
+        _ => BusyKind::Attention,
     }
 }
 

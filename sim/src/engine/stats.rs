@@ -25,10 +25,12 @@ pub(crate) enum EnergyKind {
     Interconnect = 8,
     Buffer = 9,
     Leakage = 10,
+    /// The dedicated attention array's MACs.
+    Attention = 11,
 }
 
 /// Number of [`EnergyKind`]s.
-pub(crate) const ENERGY_KINDS: usize = 11;
+pub(crate) const ENERGY_KINDS: usize = 12;
 
 impl EnergyKind {
     pub(crate) const ALL: [EnergyKind; ENERGY_KINDS] = [
@@ -43,6 +45,7 @@ impl EnergyKind {
         EnergyKind::Interconnect,
         EnergyKind::Buffer,
         EnergyKind::Leakage,
+        EnergyKind::Attention,
     ];
 
     /// On-chip switching energy, which scales with the supply voltage squared (DRAM is
@@ -53,7 +56,8 @@ impl EnergyKind {
             | EnergyKind::MacroWrite
             | EnergyKind::Vector
             | EnergyKind::Interconnect
-            | EnergyKind::Buffer => true,
+            | EnergyKind::Buffer
+            | EnergyKind::Attention => true,
             EnergyKind::DramActPre
             | EnergyKind::DramReadWrite
             | EnergyKind::DramIo
@@ -86,6 +90,7 @@ impl EnergyKind {
             EnergyKind::Interconnect => "interconnect",
             EnergyKind::Buffer => "buffer",
             EnergyKind::Leakage => "leakage",
+            EnergyKind::Attention => "attention",
         }
     }
 }
@@ -98,15 +103,17 @@ pub(crate) enum BusyKind {
     MacroCompute = 2,
     Vector = 3,
     Interconnect = 4,
+    Attention = 5,
 }
 
 impl BusyKind {
-    pub(crate) const ALL: [BusyKind; 5] = [
+    pub(crate) const ALL: [BusyKind; 6] = [
         BusyKind::Dram,
         BusyKind::MacroWrite,
         BusyKind::MacroCompute,
         BusyKind::Vector,
         BusyKind::Interconnect,
+        BusyKind::Attention,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -116,6 +123,7 @@ impl BusyKind {
             BusyKind::MacroCompute => "macro_compute",
             BusyKind::Vector => "vector",
             BusyKind::Interconnect => "interconnect",
+            BusyKind::Attention => "attention",
         }
     }
 }
@@ -124,9 +132,9 @@ impl BusyKind {
 /// kind was running (so parallel macro groups do not count twice and busy ≤ elapsed time).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct BusyTracker {
-    active: [u32; 5],
-    since_ps: [u64; 5],
-    busy_ps: [u64; 5],
+    active: [u32; 6],
+    since_ps: [u64; 6],
+    busy_ps: [u64; 6],
 }
 
 impl BusyTracker {
@@ -147,7 +155,7 @@ impl BusyTracker {
         }
     }
 
-    pub(crate) fn busy_ps(&self) -> [u64; 5] {
+    pub(crate) fn busy_ps(&self) -> [u64; 6] {
         self.busy_ps
     }
 }
@@ -322,7 +330,7 @@ pub(crate) fn energy_map(energy: &[f64; ENERGY_KINDS]) -> BTreeMap<String, f64> 
         .collect()
 }
 
-pub(crate) fn busy_map(busy: &[u64; 5]) -> BTreeMap<String, u64> {
+pub(crate) fn busy_map(busy: &[u64; 6]) -> BTreeMap<String, u64> {
     BusyKind::ALL
         .iter()
         .map(|k| (k.name().to_string(), busy[*k as usize]))

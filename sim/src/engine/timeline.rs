@@ -40,5 +40,6 @@ pub fn resource_name(r: Resource) -> String {
         Resource::Vector => "vector".to_string(),
         Resource::Interconnect => "interconnect".to_string(),
         Resource::ActivationBus => "interconnect_activations".to_string(),
+        Resource::AttentionArray => "attention_array".to_string(),
     }
 }
