@@ -102,6 +102,9 @@ impl Setting {
                     Setting::Roofline
                 } else if key == "chip.resident_weight_kib" {
                     Setting::Resident
+                } else if key.starts_with("chip.vector.") {
+                    // Attention on the vector unit, as the default design has it.
+                    Setting::Default
                 } else if key == "technology.min_voltage_v" {
                     Setting::SlowClock
                 } else if key.starts_with("technology.") {

@@ -182,6 +182,14 @@ pub const CONDITIONAL_KEYS: &[(&str, &str)] = &[
     ),
     ("macro.adc.", "with macro.kind = \"analog\""),
     (
+        "chip.vector.mac_cycles_per_element",
+        "with chip.attention = \"vector\": the vector unit's MACs are attention's",
+    ),
+    (
+        "chip.vector.energy_pj_per_mac",
+        "with chip.attention = \"vector\": the vector unit's MACs are attention's",
+    ),
+    (
         "chip.attention_array.",
         "with chip.attention = \"array\" for its speed and energy (its area and leakage count \
          whenever it is present)",
