@@ -76,3 +76,20 @@ fn the_clock_sets_the_energy_of_every_mac_through_the_v_f_curve() {
     let err = sim::config::load_config("edgecim-65nm", &sets).unwrap_err();
     assert!(err.to_string().contains("V-f curve"), "{err}");
 }
+
+/// A global buffer that holds one weight batch (128 KiB = 16 macros x 8 KiB on the default
+/// design) serialises each read with the transfer that empties it; the analytic fidelity models
+/// that (it assumed reads ran ahead, 57% optimistic on qwen3-0.6b). Two batches still leave the
+/// analytic model ~30% optimistic: a known gap, stated in the README's fidelity section.
+#[test]
+fn a_one_batch_global_buffer_serialises_reads_in_both_fidelities() {
+    let a = run(
+        &["chip.global_buffer.capacity_kib=128"],
+        RunFidelity::Analytic,
+    );
+    let c = run(&["chip.global_buffer.capacity_kib=128"], RunFidelity::Cycle);
+    let base = run(&[], RunFidelity::Cycle);
+    let (a, c) = (a.decode_tokens_per_s.unwrap(), c.decode_tokens_per_s.unwrap());
+    assert!((a / c - 1.0).abs() < 0.10, "analytic {a} vs cycle {c}");
+    assert!(c < 0.7 * base.decode_tokens_per_s.unwrap(), "{c}");
+}

@@ -574,10 +574,19 @@ impl Eval<'_> {
                 } else {
                     path_s
                 };
+                // A global buffer that holds one batch only frees it when the transfer has
+                // carried it out, so the next read cannot overlap that transfer: read and
+                // transfer alternate. With room for two or more, reads run ahead.
+                let read_s = self.hw.dram_s(bytes) / n as f64;
+                let dram_period = if via_gb && gb_batches <= 1 {
+                    read_s + path_period
+                } else {
+                    read_s.max(path_period)
+                };
                 let op = StreamedOp {
                     n,
                     groups: u64::from(s.groups),
-                    dram_s: (self.hw.dram_s(bytes) / n as f64).max(path_period),
+                    dram_s: dram_period,
                     write_s,
                     compute_s: compute / n as f64,
                     latency_s: self.hw.dram_latency_s,
