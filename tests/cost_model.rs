@@ -89,7 +89,10 @@ fn a_one_batch_global_buffer_serialises_reads_in_both_fidelities() {
     );
     let c = run(&["chip.global_buffer.capacity_kib=128"], RunFidelity::Cycle);
     let base = run(&[], RunFidelity::Cycle);
-    let (a, c) = (a.decode_tokens_per_s.unwrap(), c.decode_tokens_per_s.unwrap());
+    let (a, c) = (
+        a.decode_tokens_per_s.unwrap(),
+        c.decode_tokens_per_s.unwrap(),
+    );
     assert!((a / c - 1.0).abs() < 0.10, "analytic {a} vs cycle {c}");
     assert!(c < 0.7 * base.decode_tokens_per_s.unwrap(), "{c}");
 }
