@@ -280,6 +280,40 @@ fn context_one_line_per_config() {
     ] {
         assert!(text.contains(t), "SVG lacks `{t}`");
     }
+    // Time to first token against the prompt: the attention array's design is faster.
+    let ttft = dir.path().join("ttft.svg");
+    cimsim()
+        .args([
+            "plot",
+            "context",
+            "--model",
+            "smollm2-135m",
+            "--config",
+            "edgecim-65nm",
+            "--config",
+            "edgecim-attn-65nm",
+            "--metric",
+            "ttft",
+            "-f",
+            "analytic",
+            "--max-context",
+            "512",
+            "--points",
+            "2",
+            "-o",
+        ])
+        .arg(&ttft)
+        .assert()
+        .success();
+    let text = svg_text(&ttft);
+    for t in [
+        "Time to first token vs prompt: smollm2-135m",
+        "Prompt length (tokens)",
+        "Time to first token (",
+        "edgecim-attn-65nm",
+    ] {
+        assert!(text.contains(t), "SVG lacks `{t}`");
+    }
     cimsim()
         .args([
             "plot",

@@ -9,9 +9,9 @@ use crate::run::{simulate, RunError, RunOptions};
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use reports::plot::{
-    breakdown_chart, context_chart, pareto_chart, read_breakdown_runs, roofline_chart,
-    ContextSeries, ImageFormat, LogAxes, OperatingPoint, ParetoChartOptions, PlotError,
-    RooflineSpec,
+    breakdown_chart, context_chart_of, pareto_chart, read_breakdown_runs, roofline_chart,
+    ContextMetric, ContextSeries, ImageFormat, LogAxes, OperatingPoint, ParetoChartOptions,
+    PlotError, RooflineSpec,
 };
 use reports::RunRecord;
 use std::path::{Path, PathBuf};
@@ -114,6 +114,10 @@ pub struct ContextArgs {
     /// Context lengths per line, evenly spaced up to the maximum.
     #[arg(long, default_value_t = 8)]
     pub points: u64,
+    /// What to draw: `decode` (per-token decode latency against the tokens attended) or `ttft`
+    /// (time to first token against the prompt length).
+    #[arg(long, default_value = "decode", value_parser = ["decode", "ttft"])]
+    pub metric: String,
     /// Chart title [default: the model, weights and fidelity].
     #[arg(long)]
     pub title: Option<String>,
@@ -304,6 +308,7 @@ fn run_context(a: ContextArgs) -> anyhow::Result<()> {
         )));
     }
     let prompts = prompt_lengths(max_context - 2, a.points);
+    let ttft = a.metric == "ttft";
     let mut series = Vec::new();
     // What ran (the configuration's precision unless --weights was given).
     let mut weights_label = String::new();
@@ -312,11 +317,15 @@ fn run_context(a: ContextArgs) -> anyhow::Result<()> {
         for &p in &prompts {
             let r = run_once(&card, &a.run, config, &options(&a.run, &a.fidelity, p, 2))
                 .with_context(|| format!("{} on {config} at prompt {p}", card.name))?;
-            // Generate 2: exactly one decode step, so the decode latency exists.
-            let latency = r.decode_s_per_token.ok_or_else(|| {
-                anyhow::anyhow!("{} on {config}: the run has no decode step", card.name)
-            })?;
-            points.push((p + 1, latency));
+            if ttft {
+                points.push((p, r.ttft_s));
+            } else {
+                // Generate 2: exactly one decode step, so the decode latency exists.
+                let latency = r.decode_s_per_token.ok_or_else(|| {
+                    anyhow::anyhow!("{} on {config}: the run has no decode step", card.name)
+                })?;
+                points.push((p + 1, latency));
+            }
             weights_label.clone_from(&r.weights);
         }
         series.push(ContextSeries {
@@ -326,13 +335,23 @@ fn run_context(a: ContextArgs) -> anyhow::Result<()> {
     }
     let title = a.title.unwrap_or_else(|| {
         format!(
-            "Per-token latency vs context: {} ({}, {})",
+            "{}: {} ({}, {})",
+            if ttft {
+                "Time to first token vs prompt"
+            } else {
+                "Per-token latency vs context"
+            },
             card.name,
             weights_label.to_uppercase(),
             a.fidelity.fidelity.name()
         )
     });
-    context_chart(&series, &title, &a.out).map_err(plot_error)?;
+    let metric = if ttft {
+        ContextMetric::Ttft
+    } else {
+        ContextMetric::DecodeLatency
+    };
+    context_chart_of(&series, metric, &title, &a.out).map_err(plot_error)?;
     wrote(&a.out);
     Ok(())
 }

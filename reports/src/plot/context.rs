@@ -1,5 +1,6 @@
 //! Per-token decode latency against context length (the KV length a decode step attends to),
-//! one line per hardware configuration: how much a long context costs on each design.
+//! or time to first token against prompt length, one line per hardware configuration: how much
+//! a long context costs on each design.
 
 use super::axis::axis_title;
 use super::{axis_chart, color, layout, write_chart, Axis, Chart, LegendEntry, Marker, PlotError};
@@ -15,10 +16,43 @@ pub struct ContextSeries {
     pub points: Vec<(u64, f64)>,
 }
 
-/// Writes the chart to `out_path` (`.png` or `.svg`, atomically). Non-finite or negative
-/// latencies are left out; an error when none is left.
+/// What a context chart's y axis shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContextMetric {
+    /// Decode seconds per token against the tokens a decode step attends to.
+    DecodeLatency,
+    /// Time to first token against the prompt length.
+    Ttft,
+}
+
+impl ContextMetric {
+    /// (metric key for units, y label, x label).
+    fn labels(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            ContextMetric::DecodeLatency => (
+                "decode_s_per_token",
+                "Decode latency",
+                "Context length (tokens attended)",
+            ),
+            ContextMetric::Ttft => ("ttft_s", "Time to first token", "Prompt length (tokens)"),
+        }
+    }
+}
+
+/// Writes the decode-latency chart to `out_path` (`.png` or `.svg`, atomically). Non-finite or
+/// negative latencies are left out; an error when none is left.
 pub fn context_chart(
     series: &[ContextSeries],
+    title: &str,
+    out_path: &Path,
+) -> Result<(), PlotError> {
+    context_chart_of(series, ContextMetric::DecodeLatency, title, out_path)
+}
+
+/// [`context_chart`] for either metric.
+pub fn context_chart_of(
+    series: &[ContextSeries],
+    metric: ContextMetric,
     title: &str,
     out_path: &Path,
 ) -> Result<(), PlotError> {
@@ -33,11 +67,19 @@ pub fn context_chart(
             "no finite per-token latency to plot".into(),
         ));
     }
-    write_chart(&ContextChart { series, title }, out_path)
+    write_chart(
+        &ContextChart {
+            series,
+            metric,
+            title,
+        },
+        out_path,
+    )
 }
 
 struct ContextChart<'a> {
     series: &'a [ContextSeries],
+    metric: ContextMetric,
     title: &'a str,
 }
 
@@ -53,7 +95,8 @@ impl Chart for ContextChart<'_> {
         // Latency from zero on a linear axis, so slopes compare honestly between designs.
         let y_max = pts().map(|(_, t)| *t).fold(0.0, f64::max);
         let y_axis = Axis::fit([0.0, y_max], false);
-        let (y_title, ys) = axis_title("Decode latency", "decode_s_per_token", y_axis.magnitude());
+        let (key, y_label, x_label) = self.metric.labels();
+        let (y_title, ys) = axis_title(y_label, key, y_axis.magnitude());
         let y_axis = y_axis.with_scale(ys);
         let legend: Vec<LegendEntry> = self
             .series
@@ -66,13 +109,7 @@ impl Chart for ContextChart<'_> {
             })
             .collect();
         let area = layout(root, self.title, &legend)?;
-        let mut chart = axis_chart(
-            &area,
-            &x_axis,
-            &y_axis,
-            "Context length (tokens attended)",
-            &y_title,
-        )?;
+        let mut chart = axis_chart(&area, &x_axis, &y_axis, x_label, &y_title)?;
         for (i, s) in self.series.iter().enumerate() {
             let c = color(i);
             let line: Vec<(f64, f64)> = s

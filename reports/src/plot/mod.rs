@@ -16,7 +16,7 @@ pub mod tornado;
 
 pub use axis::{metric_label, metric_unit, Axis};
 pub use breakdown::{breakdown_chart, read_breakdown_runs, BreakdownRun};
-pub use context::{context_chart, ContextSeries};
+pub use context::{context_chart, context_chart_of, ContextMetric, ContextSeries};
 pub use pareto::{
     pareto_chart, pareto_chart_points, read_plot_points, GroupFront, LogAxes, ParetoChartOptions,
     ParetoChartSummary, PlotPoint,
