@@ -39,6 +39,37 @@ fn plain_output_lists_ops_tiles_and_the_bottleneck() {
 }
 
 #[test]
+fn prefill_time_by_op_kind_and_where_attention_runs() {
+    // At 1,024 tokens attention's MACs are most of the prefill on the vector unit, and leave
+    // it on the attention array.
+    let out = |config: &str| {
+        let o = cimsim()
+            .args(["compile", "-m", "qwen3-0.6b", "-p", "1024", "-c", config])
+            .output()
+            .unwrap();
+        assert!(o.status.success());
+        String::from_utf8_lossy(&o.stdout).to_string()
+    };
+    let share = |text: &str| -> f64 {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("prefill by op kind"))
+            .unwrap_or_else(|| panic!("no by-kind line:\n{text}"));
+        let at = line.find("attention MACs").unwrap();
+        let pct = &line[at..];
+        let open = pct.find('(').unwrap();
+        let close = pct.find("%)").unwrap();
+        pct[open + 1..close].parse().unwrap()
+    };
+    let vector = out("edgecim-65nm");
+    assert!(vector.contains("attention MACs: on the vector unit (128 lanes)"));
+    assert!(share(&vector) > 80.0, "{vector}");
+    let array = out("edgecim-attn-65nm");
+    assert!(array.contains("attention MACs: on the attention array (2048 MACs/cycle"));
+    assert!(share(&array) < share(&vector));
+}
+
+#[test]
 fn json_totals_match_the_closed_forms() {
     let v = json_of(&["--model", "smollm2-135m", "--prompt", "8", "--batch", "2"]);
     let card = workloads::shipped("smollm2-135m").expect("card");

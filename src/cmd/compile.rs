@@ -211,7 +211,62 @@ pub fn run(args: CompileArgs) -> anyhow::Result<()> {
         args.prompt.prompt, pre.plan.rationale
     );
     summary(&mut s, "prefill", &pre);
+    by_op_kind(&mut s, "prefill", &pre.analytic);
     emit(&s)
+}
+
+/// The group an op's name puts it in, for the by-kind lines (`layer3.q_proj` -> projections).
+fn op_group(name: &str) -> &str {
+    let local = name.split_once('.').map_or(name, |(_, rest)| rest);
+    if local.ends_with("_proj") {
+        "projections"
+    } else if local == "attn_score" || local == "attn_value" {
+        "attention MACs"
+    } else if local.ends_with("norm") {
+        "norms"
+    } else if local.ends_with("_residual") {
+        "residuals"
+    } else {
+        local
+    }
+}
+
+/// Each op's slowest resource, summed per group of ops: where the phase's time goes. In prefill
+/// ops run one after another (each needs the previous one's output for all its tokens), so the
+/// sum is close to the phase's time; overlap makes it a little more.
+fn by_op_kind(s: &mut String, what: &str, a: &AnalyticPhase) {
+    let mut groups: Vec<(&str, f64)> = Vec::new();
+    for o in &a.ops {
+        let t = [
+            o.dram_s,
+            o.write_s,
+            o.compute_s,
+            o.vector_s + o.attention_s,
+            o.transfer_s,
+        ]
+        .into_iter()
+        .fold(0.0, f64::max);
+        let g = op_group(&o.name);
+        match groups.iter_mut().find(|(n, _)| *n == g) {
+            Some((_, sum)) => *sum += t,
+            None => groups.push((g, t)),
+        }
+    }
+    groups.sort_by(|x, y| y.1.total_cmp(&x.1));
+    let total: f64 = groups.iter().map(|(_, t)| t).sum();
+    if total <= 0.0 {
+        return;
+    }
+    let parts: Vec<String> = groups
+        .iter()
+        .filter(|(_, t)| *t > 0.0)
+        .map(|(g, t)| format!("{g} {:.3} ms ({:.0}%)", t * 1e3, t / total * 100.0))
+        .collect();
+    let _ = writeln!(
+        s,
+        "{what} by op kind (each op's slowest resource, summed): {}",
+        parts.join(", ")
+    );
 }
 
 /// Writes to standard output; a closed pipe (`| head`) ends the output quietly.
