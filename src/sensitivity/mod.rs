@@ -266,8 +266,12 @@ pub fn sensitivity(
             continue;
         };
         let zero_step = match info.accepts {
-            Accepts::Float { .. } => smallest_preset_value(&info.key),
-            Accepts::Int { .. }
+            // Only a key at 0 needs the step up from it (parsing every preset per key is waste).
+            Accepts::Float { .. } if current.as_f64() == Some(0.0) => {
+                smallest_preset_value(&info.key)
+            }
+            Accepts::Float { .. }
+            | Accepts::Int { .. }
             | Accepts::Bool
             | Accepts::OneOf(_)
             | Accepts::Name

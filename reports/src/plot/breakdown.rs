@@ -167,6 +167,16 @@ impl Bands {
     pub(crate) fn position(&self, run: usize) -> f64 {
         (self.labels.len() - 1 - run) as f64
     }
+
+    /// The label of the band at axis position `v` (the inverse of [`Bands::position`]); empty
+    /// between or beyond the bands.
+    pub(crate) fn label_at(&self, v: f64) -> String {
+        let i = v.round() as usize;
+        self.labels
+            .get(self.labels.len().wrapping_sub(1).wrapping_sub(i))
+            .cloned()
+            .unwrap_or_default()
+    }
 }
 
 impl Ranged for Bands {
@@ -258,13 +268,7 @@ impl BreakdownChart<'_> {
             .label_style(tick)
             .x_labels(8)
             .x_label_formatter(&move |v| xf.format(*v))
-            .y_label_formatter(&move |v| {
-                let i = v.round() as usize;
-                yb.labels
-                    .get(yb.labels.len().wrapping_sub(1).wrapping_sub(i))
-                    .cloned()
-                    .unwrap_or_default()
-            })
+            .y_label_formatter(&move |v| yb.label_at(*v))
             .disable_y_mesh()
             .bold_line_style(BLACK.mix(0.12))
             .light_line_style(BLACK.mix(0.04))

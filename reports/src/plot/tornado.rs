@@ -173,13 +173,7 @@ fn draw_panel<DB: DrawingBackend>(
         .x_labels(7)
         .x_label_formatter(&move |v| format!("{}%", xf.format(*v)))
         .y_labels(bands.labels.len())
-        .y_label_formatter(&move |v| {
-            let i = v.round() as usize;
-            yb.labels
-                .get(yb.labels.len().wrapping_sub(1).wrapping_sub(i))
-                .cloned()
-                .unwrap_or_default()
-        })
+        .y_label_formatter(&move |v| yb.label_at(*v))
         .disable_y_mesh()
         .bold_line_style(BLACK.mix(0.12))
         .light_line_style(BLACK.mix(0.04))
