@@ -82,6 +82,19 @@ pub struct RunRecord {
     pub prefill_bound: String,
     pub energy_breakdown_j: BTreeMap<String, f64>,
     pub time_breakdown_s: BTreeMap<String, f64>,
+    /// Share of the decode time the DRAM had a transfer in flight; absent without decode.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decode_dram_busy_fraction: Option<f64>,
+    /// Per decode step (mean), the time the DRAM had nothing in flight, by what it waited for:
+    /// `buffer_full`, `macros_computing`, `vector_work`, `op_boundary`, `step_boundary`
+    /// (`sim::engine::DRAM_IDLE_CAUSES`). Empty (absent from JSON) without decode, and at the
+    /// `analytic` fidelity, whose closed form does not attribute idle time.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub decode_dram_idle_s_per_step: BTreeMap<String, f64>,
+    /// Per decode step (mean), the time refreshes blocked the DRAM, averaged over its ranks
+    /// (part of the busy time); absent without a DRAM command model (`analytic`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decode_dram_refresh_s_per_step: Option<f64>,
 }
 
 impl RunRecord {
@@ -170,6 +183,9 @@ pub(crate) fn sample() -> RunRecord {
         .into_iter()
         .collect(),
         time_breakdown_s: [("dram".to_string(), 1.0e-3)].into_iter().collect(),
+        decode_dram_busy_fraction: Some(0.8),
+        decode_dram_idle_s_per_step: [("vector_work".to_string(), 4.0e-5)].into_iter().collect(),
+        decode_dram_refresh_s_per_step: Some(1.0e-5),
     }
 }
 

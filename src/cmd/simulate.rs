@@ -247,7 +247,55 @@ pub fn render_table(r: &RunRecord) -> String {
         };
         let _ = writeln!(s, "  {k:<22} {:>12} {pct:>6.1} %", fmt_s(*v));
     }
+    dram_per_step_table(&mut s, r);
     s
+}
+
+/// The DRAM's busy share of decode and, per decode step, its idle time by cause.
+fn dram_per_step_table(s: &mut String, r: &RunRecord) {
+    use std::fmt::Write as _;
+    let (Some(busy), Some(step_s)) = (r.decode_dram_busy_fraction, r.decode_s_per_token) else {
+        return;
+    };
+    // A step makes one token per sequence: its time is the per-token latency times the batch.
+    let step_s = step_s * r.batch.max(1) as f64;
+    let _ = writeln!(
+        s,
+        "\nDRAM per decode step ({} a step, busy {:.1} %)",
+        fmt_s(step_s),
+        busy * 100.0
+    );
+    if r.decode_dram_idle_s_per_step.is_empty() {
+        let _ = writeln!(
+            s,
+            "  idle {:>12}  (causes are attributed at cycle fidelity only)",
+            fmt_s(step_s * (1.0 - busy))
+        );
+        return;
+    }
+    let idle: f64 = r.decode_dram_idle_s_per_step.values().sum();
+    let _ = writeln!(
+        s,
+        "  idle, waiting for      {:>12} {:>6.1} %",
+        fmt_s(idle),
+        idle / step_s * 100.0
+    );
+    for (k, v) in &r.decode_dram_idle_s_per_step {
+        let _ = writeln!(
+            s,
+            "    {k:<20} {:>12} {:>6.1} %",
+            fmt_s(*v),
+            v / step_s * 100.0
+        );
+    }
+    if let Some(refresh) = r.decode_dram_refresh_s_per_step {
+        let _ = writeln!(
+            s,
+            "  busy, blocked by refresh {:>10} {:>6.1} %",
+            fmt_s(refresh),
+            refresh / step_s * 100.0
+        );
+    }
 }
 
 fn fmt_s(s: f64) -> String {

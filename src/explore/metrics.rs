@@ -52,6 +52,9 @@ fn template() -> RunRecord {
         same_plan_as: vec![String::new()],
         energy_breakdown_j: breakdown(ENERGY_COMPONENTS),
         time_breakdown_s: breakdown(TIME_COMPONENTS),
+        decode_dram_busy_fraction: Some(0.0),
+        decode_dram_idle_s_per_step: breakdown(&sim::engine::DRAM_IDLE_CAUSES),
+        decode_dram_refresh_s_per_step: Some(0.0),
         ..RunRecord::default()
     }
 }

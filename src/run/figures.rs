@@ -10,6 +10,11 @@ pub struct PhaseFigures {
     pub time_s: f64,
     pub energy_pj: BTreeMap<String, f64>,
     pub busy_s: BTreeMap<String, f64>,
+    /// DRAM idle time by cause (see `sim::engine::DRAM_IDLE_CAUSES`); empty where the fidelity
+    /// does not attribute it (`analytic`'s closed form).
+    pub dram_idle_s: BTreeMap<String, f64>,
+    /// Time refreshes blocked the DRAM, averaged over its ranks (0 without a DRAM command model).
+    pub dram_refresh_s: f64,
     pub macs: u64,
     /// Whole bursts moved.
     pub read_bytes: u64,
@@ -32,6 +37,12 @@ impl PhaseFigures {
                 .iter()
                 .map(|(k, v)| (k.clone(), *v as f64 * 1e-12))
                 .collect(),
+            dram_idle_s: s
+                .dram_idle_ps
+                .iter()
+                .map(|(k, v)| (k.clone(), *v as f64 * 1e-12))
+                .collect(),
+            dram_refresh_s: s.dram_refresh_ps as f64 * 1e-12,
             macs: s.macs,
             read_bytes: s.dram_read_burst_bytes,
             write_bytes: s.dram_write_burst_bytes,
@@ -66,6 +77,10 @@ impl PhaseFigures {
         for (k, v) in &o.busy_s {
             *self.busy_s.entry(k.clone()).or_insert(0.0) += v;
         }
+        for (k, v) in &o.dram_idle_s {
+            *self.dram_idle_s.entry(k.clone()).or_insert(0.0) += v;
+        }
+        self.dram_refresh_s += o.dram_refresh_s;
         self.macs += o.macs;
         self.read_bytes += o.read_bytes;
         self.write_bytes += o.write_bytes;
@@ -87,6 +102,7 @@ impl PhaseFigures {
         out.activates = scalar(|p| p.activates);
         out.row_hits = scalar(|p| p.row_hits);
         out.refreshes = scalar(|p| p.refreshes);
+        out.dram_refresh_s = scalar(|p| p.dram_refresh_s);
         let map = |get: fn(&PhaseFigures) -> &BTreeMap<String, f64>| {
             let mut keys: Vec<&String> = terms.iter().flat_map(|(_, p)| get(p).keys()).collect();
             keys.sort();
@@ -103,6 +119,7 @@ impl PhaseFigures {
         };
         out.energy_pj = map(|p| &p.energy_pj);
         out.busy_s = map(|p| &p.busy_s);
+        out.dram_idle_s = map(|p| &p.dram_idle_s);
         out
     }
 

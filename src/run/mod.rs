@@ -267,6 +267,20 @@ pub fn simulate(
             .map(|(k, v)| (k.clone(), v * 1e-12))
             .collect(),
         time_breakdown_s: total.busy_s.clone(),
+        decode_dram_busy_fraction: (steps > 0 && decode.time_s > 0.0)
+            .then(|| (decode.busy_s.get("dram").copied().unwrap_or(0.0) / decode.time_s).min(1.0)),
+        decode_dram_idle_s_per_step: if steps > 0 {
+            let n = steps as f64;
+            decode
+                .dram_idle_s
+                .iter()
+                .map(|(k, v)| (k.clone(), v / n))
+                .collect()
+        } else {
+            BTreeMap::new()
+        },
+        decode_dram_refresh_s_per_step: (steps > 0 && !decode.dram_idle_s.is_empty())
+            .then(|| decode.dram_refresh_s / steps as f64),
     };
     let (sampling_note, trace_coverage) = if roofline {
         (None, None)

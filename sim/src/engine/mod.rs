@@ -16,6 +16,7 @@
 
 mod cost;
 mod dram_port;
+mod idle;
 mod sched;
 #[cfg(test)]
 mod simple_dram;
@@ -24,6 +25,7 @@ mod stats;
 mod tests;
 mod timeline;
 
+pub use idle::DRAM_IDLE_CAUSES;
 pub use stats::{PhaseStats, RunTotals};
 pub use timeline::{resource_name, TimelineEvent};
 
@@ -183,6 +185,9 @@ pub(crate) struct DramParts {
     pub(crate) energy_pj_per_bit: Option<f64>,
     /// A fresh model of the same kind, to measure the unloaded latency on.
     pub(crate) probe: Box<dyn DramModel + Send>,
+    /// Time one refresh command blocks the DRAM, averaged over its ranks: `tRFC / (channels x
+    /// ranks)`, ps (each refresh blocks one rank of one channel).
+    pub(crate) refresh_blocked_ps: f64,
 }
 
 /// Executes Programs on one hardware configuration; see the module documentation.
@@ -202,6 +207,7 @@ pub struct Engine {
     /// `(V / V_nominal)²` at the configured clock (see `components::voltage`).
     dynamic_energy_scale: f64,
     dram_energy_pj_per_bit: Option<f64>,
+    refresh_blocked_ps: f64,
     now_ps: u64,
     totals: RunTotals,
     scratch: Scratch,
@@ -264,6 +270,7 @@ impl Engine {
             static_power_mw: static_power_mw(cfg),
             dynamic_energy_scale: energy_scale_or_nominal(cfg).dynamic,
             dram_energy_pj_per_bit,
+            refresh_blocked_ps: parts.refresh_blocked_ps,
             now_ps: 0,
             totals: RunTotals::new(),
             scratch: Scratch::default(),
@@ -357,6 +364,8 @@ impl Engine {
             dram_refreshes: dram.refreshes,
             energy_pj: energy_map(&energy),
             busy_ps: busy_map(&raw.busy.busy_ps()),
+            dram_idle_ps: idle::idle_map(&raw.dram_idle),
+            dram_refresh_ps: (dram.refreshes as f64 * self.refresh_blocked_ps).round() as u64,
             macro_utilization: utilization(raw.macro_macs, self.peak_macs_per_s, time_ps),
             tasks: program.tasks.len() as u64,
             dram_requests: raw.read_bursts + raw.write_bursts,
@@ -455,5 +464,7 @@ fn real_dram(cfg: &HardwareConfig) -> Result<DramParts, EngineError> {
         peak_bandwidth_gbps: spec.peak_bandwidth_gbps(),
         energy_rates: dram::EnergyRates::of(&spec),
         energy_pj_per_bit: spec.power.energy_pj_per_bit,
+        refresh_blocked_ps: (spec.timing.trfc * spec.tck_ps()) as f64
+            / f64::from((spec.organization.channels * spec.organization.ranks).max(1)),
     })
 }

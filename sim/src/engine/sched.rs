@@ -20,6 +20,7 @@ use std::collections::BinaryHeap;
 use crate::program::{Program, Resource, TaskKind};
 
 use super::dram_port::{request_range, FeedResult};
+use super::idle::{self, IdleCause, IDLE_CAUSES};
 use super::stats::{class_slot, BusyKind, BusyTracker, EnergyKind, ENERGY_KINDS};
 use super::timeline::{resource_name, TimelineEvent};
 use super::{EngineError, EngineLimits, Fidelity};
@@ -54,6 +55,11 @@ pub(crate) struct Scratch {
     head: Vec<u32>,
     busy: Vec<bool>,
     start_ps: Vec<u64>,
+    end_ps: Vec<u64>,
+    /// DRAM tasks started and not yet finished, and since when none has been (`None` while
+    /// one is in flight): the DRAM idle accounting of `engine::idle`.
+    dram_active: u32,
+    dram_idle_since: Option<u64>,
     busy_kind: Vec<u8>,
     dram_left: Vec<u64>,
     heap: BinaryHeap<Reverse<(u64, u32)>>,
@@ -72,6 +78,8 @@ pub(crate) struct RawStats {
     pub(crate) class_bytes: [u64; 6],
     pub(crate) energy: [f64; ENERGY_KINDS],
     pub(crate) busy: BusyTracker,
+    /// DRAM idle time by [`IdleCause`], ps.
+    pub(crate) dram_idle: [u64; IDLE_CAUSES],
     pub(crate) events: u64,
 }
 
@@ -201,12 +209,23 @@ fn prepare(
     s.busy.resize(resources, false);
     s.start_ps.clear();
     s.start_ps.resize(n, 0);
+    s.end_ps.clear();
+    s.end_ps.resize(n, 0);
+    s.dram_active = 0;
     s.busy_kind.clear();
     s.busy_kind.resize(n, 0);
     s.dram_left.clear();
     s.dram_left.resize(n, 0);
     s.heap.clear();
     Ok(resources)
+}
+
+/// A DRAM task starts at `now`: an idle interval, if one was open, ends and is attributed.
+fn dram_started(s: &mut Scratch, st: &mut RawStats, program: &Program, id: u32, now: u64) {
+    if let Some(t0) = s.dram_idle_since.take() {
+        idle::attribute(program, &s.end_ps, id, t0, now, &mut st.dram_idle);
+    }
+    s.dram_active += 1;
 }
 
 fn kind_name(k: &TaskKind) -> &'static str {
@@ -272,6 +291,7 @@ impl super::Engine {
         let mut st = RawStats::default();
         let mut now = self.now_ps;
         let mut done = 0usize;
+        s.dram_idle_since = Some(now);
 
         loop {
             // Settle everything that happens at `now`: finishes, then starts (which may finish
@@ -341,6 +361,10 @@ impl super::Engine {
                 self.dram_step(s, &mut st, program, now, record, timeline, &mut done)?;
             }
         }
+        // The step's tail: nothing left for the DRAM to do in this program.
+        if let Some(t0) = s.dram_idle_since.take() {
+            st.dram_idle[IdleCause::StepBoundary as usize] += now.saturating_sub(t0);
+        }
         st.end_ps = now;
         st.macs = program.macs();
         self.now_ps = now;
@@ -375,6 +399,7 @@ impl super::Engine {
                 addr, bytes, class, ..
             } => {
                 let is_write = matches!(task.kind, TaskKind::DramWrite { .. });
+                dram_started(s, st, program, id, now);
                 let bursts = self.count_dram(st, addr, bytes, class, is_write);
                 let (occ, dur) = self.analytic_dram.timing(bursts);
                 // Dynamic energy per task; refresh and background over the phase's time are
@@ -439,6 +464,7 @@ impl super::Engine {
                     TaskKind::DramWrite { addr, bytes, class } => (addr, bytes, class, true),
                     _ => unreachable!("prepare() keeps non-DRAM tasks off the DRAM resource"),
                 };
+                dram_started(s, st, program, id, now);
                 let requests = self.count_dram(st, addr, bytes, class, is_write);
                 st.energy[EnergyKind::Buffer as usize] +=
                     self.cost.dram_buffer_energy(class, bytes);
@@ -532,9 +558,15 @@ impl super::Engine {
         let i = id as usize;
         let task = &program.tasks[i];
         let r = resource_index(task.resource);
-        if r != DRAM {
+        if r == DRAM {
+            s.dram_active -= 1;
+            if s.dram_active == 0 {
+                s.dram_idle_since = Some(now);
+            }
+        } else {
             s.busy[r] = false;
         }
+        s.end_ps[i] = now;
         st.busy.end(busy_from_u8(s.busy_kind[i]), now);
         let (a, b) = (
             s.dependents_start[i] as usize,

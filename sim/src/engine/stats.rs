@@ -194,6 +194,13 @@ pub struct PhaseStats {
     /// Busy time by kind of work, ps: `dram`, `macro_write`, `macro_compute`, `vector`,
     /// `interconnect`; each is the time at least one task of that kind was running.
     pub busy_ps: BTreeMap<String, u64>,
+    /// Time no DRAM task was in flight, by what the DRAM waited for, ps: `buffer_full`,
+    /// `macros_computing`, `vector_work`, `op_boundary`, `step_boundary` (all keys always
+    /// present; see `engine::idle`). They add up to `time_ps - busy_ps["dram"]`.
+    pub dram_idle_ps: BTreeMap<String, u64>,
+    /// Time the DRAM's refreshes blocked it, averaged over its ranks (refreshes x tRFC ÷
+    /// ranks); 0 at `analytic` fidelity. Part of the DRAM's busy time, not of its idle time.
+    pub dram_refresh_ps: u64,
     /// Macro MACs ÷ (peak macro MAC rate x elapsed time), in [0, 1].
     pub macro_utilization: f64,
     /// Tasks executed and DRAM requests issued (work counters for performance reports).
@@ -237,6 +244,8 @@ pub struct RunTotals {
     /// background energy up to the end of the last program).
     pub energy_pj: BTreeMap<String, f64>,
     pub busy_ps: BTreeMap<String, u64>,
+    pub dram_idle_ps: BTreeMap<String, u64>,
+    pub dram_refresh_ps: u64,
     pub macro_utilization: f64,
     pub tasks: u64,
     pub dram_requests: u64,
@@ -281,6 +290,10 @@ impl RunTotals {
         for (k, v) in &p.busy_ps {
             *self.busy_ps.entry(k.clone()).or_insert(0) += v;
         }
+        for (k, v) in &p.dram_idle_ps {
+            *self.dram_idle_ps.entry(k.clone()).or_insert(0) += v;
+        }
+        self.dram_refresh_ps += p.dram_refresh_ps;
         self.tasks += p.tasks;
         self.dram_requests += p.dram_requests;
         self.macro_utilization = utilization(self.macro_macs, peak_macs_per_s, self.time_ps);

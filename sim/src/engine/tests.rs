@@ -32,6 +32,7 @@ fn parts(queue: usize) -> DramParts {
             ..dram::EnergyRates::default()
         },
         energy_pj_per_bit: None,
+        refresh_blocked_ps: 0.0,
     }
 }
 
@@ -514,5 +515,13 @@ proptest! {
         let critical = crit.iter().copied().max().unwrap_or(0);
         prop_assert!(s.time_ps >= critical, "{} < critical path {}", s.time_ps, critical);
         prop_assert!(s.time_ps <= sum, "{} > sum {}", s.time_ps, sum);
+        // DRAM idle time by cause and DRAM busy time add up to the program's time.
+        let idle: u64 = s.dram_idle_ps.values().sum();
+        prop_assert_eq!(idle + s.busy_ps["dram"], s.time_ps);
+        let a = engine_with(EngineOptions { fidelity: Fidelity::Analytic, ..EngineOptions::default() }, 4)
+            .run(&p)
+            .unwrap();
+        let idle: u64 = a.dram_idle_ps.values().sum();
+        prop_assert_eq!(idle + a.busy_ps["dram"], a.time_ps);
     }
 }
