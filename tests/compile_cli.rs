@@ -221,3 +221,40 @@ fn bad_input_exits_2_with_a_clear_message() {
             .stderr(contains(*message));
     }
 }
+
+#[test]
+fn decode_overlap_shows_where_the_stream_stalls() {
+    // qwen3-0.6b at KV length 129 on the default design: the global buffer fills during
+    // attention, so the DRAM streams through only part of attn_value (the README's example).
+    let v = json_of(&["--model", "qwen3-0.6b"]);
+    let ops = v["decode_overlap"].as_array().expect("decode_overlap");
+    let find = |name: &str| {
+        ops.iter()
+            .find(|o| o["op"] == name)
+            .unwrap_or_else(|| panic!("{name} in {ops:?}"))
+    };
+    for o in ops {
+        let (vs, ds) = (
+            o["vector_s"].as_f64().unwrap(),
+            o["dram_during_s"].as_f64().unwrap(),
+        );
+        assert!(ds >= 0.0 && ds <= vs * (1.0 + 1e-12), "{o}");
+    }
+    let share = |name: &str| {
+        let o = find(name);
+        o["dram_during_s"].as_f64().unwrap() / o["vector_s"].as_f64().unwrap()
+    };
+    assert!(
+        share("attn_value") < 0.5,
+        "attn_value {}",
+        share("attn_value")
+    );
+    assert!(share("input_norm") > 0.99);
+    // The last op waits for everything: nothing left to stream.
+    assert_eq!(share("argmax"), 0.0);
+    let text = cimsim()
+        .args(["compile", "--model", "qwen3-0.6b"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&text.stdout).contains("What the DRAM streams while"));
+}

@@ -10,6 +10,7 @@ pub mod docs;
 pub mod dram;
 pub mod merge;
 pub mod models;
+mod overlap;
 pub mod plot;
 pub mod sensitivity;
 pub mod simulate;
