@@ -56,6 +56,8 @@ pub enum Command {
     Plot(cmd::plot::PlotCommand),
     /// Explore a design space: every point simulated in parallel, streamed to results.csv.
     Sweep(cmd::sweep::SweepArgs),
+    /// Run a study's sweep and write its report beside the EdgeCIM paper's figures (report.md).
+    Study(cmd::study::StudyArgs),
     /// Join the outputs of sweep shards and recompute the Pareto fronts.
     Merge(cmd::merge::MergeArgs),
     /// Time the performance scenarios (simulate, DRAM, sweeps, memory, scaling) and print a table.
@@ -145,6 +147,7 @@ fn dispatch(cmd_: Command) -> anyhow::Result<()> {
         Command::Simulate(args) => cmd::simulate::run(args),
         Command::Plot(c) => cmd::plot::run(c),
         Command::Sweep(args) => cmd::sweep::run(args),
+        Command::Study(args) => cmd::study::run(args),
         Command::Merge(args) => cmd::merge::run(args),
         Command::Bench(args) => cmd::bench::run(args),
         Command::Completions(args) => cmd::docs::completions(args, command()),

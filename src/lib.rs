@@ -9,3 +9,4 @@ pub mod cmd;
 pub mod explore;
 pub mod run;
 pub mod sensitivity;
+pub mod study;

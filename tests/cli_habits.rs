@@ -108,8 +108,8 @@ fn shared_flags_agree_everywhere() {
     // (flag) -> [(command, short, help, defaults, choices)]
     let mut seen: BTreeMap<&str, Vec<(String, String)>> = BTreeMap::new();
     for (path, cmd) in commands() {
-        // `dram --config` names a DRAM, `sweep --fidelity` has a screen mode and `sensitivity
-        // --fidelity` defaults to analytic: other flags.
+        // `dram --config` names a DRAM, `sweep --fidelity` (and `study`, which runs a sweep)
+        // has a screen mode and `sensitivity --fidelity` defaults to analytic: other flags.
         for arg in cmd.get_arguments() {
             let Some(long) = arg.get_long() else { continue };
             let Some(name) = shared.iter().find(|s| **s == long) else {
@@ -117,6 +117,7 @@ fn shared_flags_agree_everywhere() {
             };
             if (path == "cimsim dram" && long == "config")
                 || (path == "cimsim sweep" && long == "fidelity")
+                || (path == "cimsim study" && long == "fidelity")
                 || (path == "cimsim sensitivity" && long == "fidelity")
             {
                 continue;
@@ -482,6 +483,7 @@ fn bad_inputs() -> Vec<(&'static str, Vec<&'static str>)> {
             ],
         ),
         ("sweep", vec!["sweep", "r.csv", "-o", "out"]),
+        ("study", vec!["study", "r.csv", "-o", "out"]),
         ("merge", vec!["merge", "r.csv", "-o", "merged"]),
         ("bench", vec!["bench", "--runs", "0"]),
         ("completions", vec!["completions", "tcsh"]),
@@ -566,6 +568,7 @@ fn unwritable_outputs() -> Vec<(&'static str, Vec<&'static str>)> {
             vec!["plot", "sensitivity", "s.json", "-o", "/proc/s.png"],
         ),
         ("sweep", vec!["sweep", "s.toml", "-o", "/proc/nope"]),
+        ("study", vec!["study", "s.toml", "-o", "/proc/nope"]),
         ("merge", vec!["merge", "shard", "-o", "/proc/nope"]),
         ("man", vec!["man", "-o", "/proc/nope"]),
     ]

@@ -5,7 +5,7 @@
 //! are real.
 
 use super::args::{PromptArgs, RunArgs};
-use super::bad_input;
+use super::{bad_input, emit};
 use clap::Args;
 use mappings::{
     analytic_phase, strategy_by_name, AnalyticPhase, CompileContext, MappingError, MappingPlan,
@@ -317,15 +317,6 @@ fn by_op_kind(s: &mut String, what: &str, a: &AnalyticPhase) {
         "{what} by op kind (each op's slowest resource, summed): {}",
         parts.join(", ")
     );
-}
-
-/// Writes to standard output; a closed pipe (`| head`) ends the output quietly.
-fn emit(text: &str) -> anyhow::Result<()> {
-    use std::io::Write;
-    match std::io::stdout().lock().write_all(text.as_bytes()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
-        _ => Ok(()),
-    }
 }
 
 fn us(v: f64) -> String {

@@ -14,6 +14,7 @@ mod overlap;
 pub mod plot;
 pub mod sensitivity;
 pub mod simulate;
+pub mod study;
 pub mod sweep;
 
 use anyhow::Context;
@@ -162,4 +163,13 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
         return Err(bad_input(format!("{message}: {e}")));
     }
     Ok(())
+}
+
+/// Writes to standard output; a closed pipe (`| head`) ends the output quietly.
+pub(crate) fn emit(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
 }
