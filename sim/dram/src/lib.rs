@@ -27,14 +27,18 @@ mod controller;
 pub mod energy;
 pub mod error;
 pub mod ini;
+mod ini_keys;
 pub mod presets;
+mod protocol;
 mod refresh;
 pub mod spec;
+mod spec_check;
 pub mod stats;
 pub mod synthetic;
 mod system;
 pub mod timing;
 pub mod trace;
+pub mod validation;
 
 pub use address::{AddressMapping, Location};
 pub use checker::{check_command_log, CheckSummary, TimingViolation};

@@ -53,6 +53,7 @@ fn controller(tck_ps: u64) -> ControllerConfig {
         trans_queue_size: 32,
         power_down_after_cycles: Some(cycles(POWER_DOWN_AFTER_NS)),
         self_refresh_after_cycles: Some(cycles(SELF_REFRESH_AFTER_NS)),
+        dual_command_bus: false,
     }
 }
 
@@ -100,6 +101,10 @@ fn lpddr4_3200() -> DramSpec {
             trfc: 448,
             txp: 12,
             txs: 460,
+            trcd_wr: 0,
+            t32aw: 0,
+            tcke: 0,
+            tckesr: 0,
         },
         // Same memspec, per device: VDD1 = 1.8 V, VDD2 = VDDQ = 1.1 V; IDD0 3.5/45, IDD2N 2.0/27,
         // IDD3N 2.25/30, IDD4R 2.25/275/150 (VDDQ), IDD4W 2.25/210/55, IDD5 10/90,
@@ -127,6 +132,7 @@ fn lpddr4_3200() -> DramSpec {
             energy_pj_per_bit: None,
         },
         controller: controller(625),
+        not_modelled: Vec::new(),
     }
 }
 
@@ -174,6 +180,10 @@ fn lpddr4x_4266() -> DramSpec {
             trfc: 812,
             txp: 16,
             txs: 828,
+            trcd_wr: 0,
+            t32aw: 0,
+            tcke: 0,
+            tckesr: 0,
         },
         // The 4266 memspec's IDD fields are zeros [INFERRED, sources §10.2]: the core
         // (VDD1/VDD2) currents are those of LPDDR4-3200 above (same process, same array), so
@@ -202,6 +212,7 @@ fn lpddr4x_4266() -> DramSpec {
             energy_pj_per_bit: None,
         },
         controller: controller(469),
+        not_modelled: Vec::new(),
     }
 }
 
@@ -253,6 +264,10 @@ fn lpddr5_6400() -> DramSpec {
             trfc: 168,
             txp: 6,
             txs: 174,
+            trcd_wr: 0,
+            t32aw: 0,
+            tcke: 0,
+            tckesr: 0,
         },
         // No credible LPDDR5 IDD values exist (Ramulator2 and gem5 ship none; DRAMPower's
         // lpddr5.json is synthetic test data, 7.3/7.5). [INFERRED, sources §10.3] The 8 Gb
@@ -289,6 +304,7 @@ fn lpddr5_6400() -> DramSpec {
             energy_pj_per_bit: None,
         },
         controller: controller(1250),
+        not_modelled: Vec::new(),
     }
 }
 
@@ -337,6 +353,10 @@ fn ddr4_3200() -> DramSpec {
             trfc: 560,
             txp: 10,
             txs: 576,
+            trcd_wr: 0,
+            t32aw: 0,
+            tcke: 0,
+            tckesr: 0,
         },
         // Same file: VDD 1.2 V, IDD0 95, IDD2N 37, IDD3N 56, IDD4R 302, IDD4W 278, IDD5AB 280,
         // IDD2P 25, IDD3P 47, IDD6x 30 mA; tXP 10, tXS 576. The file has no I/O currents
@@ -362,5 +382,6 @@ fn ddr4_3200() -> DramSpec {
             energy_pj_per_bit: None,
         },
         controller: controller(625),
+        not_modelled: Vec::new(),
     }
 }

@@ -206,7 +206,7 @@ fn ini_errors_name_file_line_and_key() {
         (base.replace("tRCD = 15", "tRCD = fifteen"), "timing.trcd"),
         (base.replace("tRCD = 15", "tRDC = 15"), "tRDC"),
         (
-            base.replace("protocol = LPDDR4", "protocol = GDDR6"),
+            base.replace("protocol = LPDDR4", "protocol = GDDR7"),
             "dram_structure.protocol",
         ),
         (base.replace("tRCD = 15", "tRCD 15"), ":15"),
