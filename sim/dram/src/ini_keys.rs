@@ -84,6 +84,12 @@ pub(crate) const READ_NOT_SIMULATED: &[(&str, &str, &str)] = &[
     ),
     ("power", "idd5pb", "per-bank refresh is not scheduled"),
     (
+        "power",
+        "idd3p",
+        "DRAMsim3 does not read it; kept as the active power-down current, used only under an \
+         idle policy (which a .ini does not set)",
+    ),
+    (
         "system",
         "write_buf_size",
         "DRAMsim3 uses it only with a unified queue",
@@ -128,7 +134,7 @@ pub(crate) const NOT_READ_BY_DRAMSIM3: &[(&str, &[&str])] = &[
     (
         "power",
         &[
-            "ipp0", "idd1", "idd2q", "idd3p", "idd3pf", "idd3ps", "idd5", "idd6", "idd6l", "idd7",
+            "ipp0", "idd1", "idd2q", "idd3pf", "idd3ps", "idd5", "idd6", "idd6l", "idd7",
         ],
     ),
 ];
