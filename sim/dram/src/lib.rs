@@ -29,6 +29,7 @@ pub mod error;
 pub mod ini;
 mod ini_keys;
 pub mod presets;
+mod presets_edge;
 mod protocol;
 mod refresh;
 pub mod spec;

@@ -15,7 +15,15 @@ use crate::spec::*;
 
 /// Names accepted by [`get`].
 pub fn names() -> &'static [&'static str] {
-    &["lpddr4-3200", "lpddr4x-4266", "lpddr5-6400", "ddr4-3200"]
+    &[
+        "lpddr4-3200",
+        "lpddr4x-4266",
+        "lpddr5-6400",
+        "ddr4-3200",
+        "lpddr5x-8533",
+        "hbm2e-3200",
+        "gddr6-16000",
+    ]
 }
 
 /// A preset by name (case-insensitive), with one channel.
@@ -25,6 +33,9 @@ pub fn get(name: &str) -> Option<DramSpec> {
         "lpddr4x-4266" => Some(lpddr4x_4266()),
         "lpddr5-6400" => Some(lpddr5_6400()),
         "ddr4-3200" => Some(ddr4_3200()),
+        "lpddr5x-8533" => Some(crate::presets_edge::lpddr5x_8533()),
+        "hbm2e-3200" => Some(crate::presets_edge::hbm2e_3200()),
+        "gddr6-16000" => Some(crate::presets_edge::gddr6_16000()),
         _ => None,
     }
 }
@@ -39,6 +50,11 @@ pub const POWER_DOWN_AFTER_NS: u64 = 100;
 /// (3.9 µs on LPDDR4/5), so a rank that would otherwise refresh several times in a row with
 /// nothing else to do refreshes itself; tXS (≈ tRFC + 7.5 ns) is small against it.
 pub const SELF_REFRESH_AFTER_NS: u64 = 10_000;
+
+/// The shared controller settings of the presets, in cycles of `tck_ps`.
+pub(crate) fn controller_for(tck_ps: u64) -> ControllerConfig {
+    controller(tck_ps)
+}
 
 fn controller(tck_ps: u64) -> ControllerConfig {
     // Queue sizes and policies of DRAMsim3's shipped configs (LPDDR4_8Gb_x16_2400.ini); idle
