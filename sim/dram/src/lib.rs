@@ -28,6 +28,7 @@ pub mod energy;
 pub mod error;
 pub mod ini;
 mod ini_keys;
+pub mod phy;
 pub mod presets;
 mod presets_edge;
 mod protocol;
@@ -46,6 +47,7 @@ pub use checker::{check_command_log, CheckSummary, TimingViolation};
 pub use command::{CommandKind, CommandRecord};
 pub use energy::{EnergyIncrements, EnergyRates};
 pub use error::DramError;
+pub use phy::{phy_estimate, PhyEstimate};
 pub use spec::{
     ControllerConfig, DramSpec, IddCurrents, Organization, Power, Protocol, QueueStructure,
     RefreshPolicy, RowBufferPolicy, Timing,
