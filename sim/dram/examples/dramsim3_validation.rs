@@ -5,6 +5,7 @@
 //! WL + burst), which the DRAMsim3 driver needs to date completions.
 //! `dramsim3_validation cimsim CONFIG.ini TRACE_KIND`: prints `cycles,row_hits,activates`.
 //! `dramsim3_validation accept DIR`: tries every `.ini` of DIR, prints accepted/rejected.
+//! `dramsim3_validation presets`: the README's preset table.
 
 use dram::{validation, DramSpec};
 use std::path::Path;
@@ -63,6 +64,24 @@ fn main() {
                     ),
                     Err(e) => println!("rejected {e}"),
                 }
+            }
+        }
+        Some("presets") => {
+            // README table: one channel, and the channel count that reaches ~230 GB/s.
+            for name in dram::presets::names() {
+                let Some(s) = dram::presets::get(name) else {
+                    continue;
+                };
+                let phy = dram::phy_estimate(&s);
+                println!(
+                    "| `{name}` | {} | {} bits | {:.1} | {:.2} | {:.2} | {:.2} |",
+                    s.protocol.name(),
+                    s.organization.bus_width,
+                    s.peak_bandwidth_gbps(),
+                    s.idd_energy_pj_per_bit_estimate(),
+                    phy.io_pj_per_bit,
+                    phy.area_mm2
+                );
             }
         }
         _ => fail(
