@@ -169,7 +169,7 @@ fn cases() -> Vec<Case> {
         case("ini: missing key", vec![("d.ini", edit(&ini(), "tCK", "")), ("t.trace", trace())], &["dram", "--config", "d.ini", "--trace", "t.trace"], &["d.ini", "missing key `timing.tck`"]),
         case("ini: NaN", vec![("d.ini", edit(&ini(), "tCK", "tCK = nan")), ("t.trace", trace())], &["dram", "--config", "d.ini", "--trace", "t.trace"], &["d.ini:11", "timing.tck", "a non-negative number"]),
         case("ini: wrong type", vec![("d.ini", edit(&ini(), "rows", "rows = many")), ("t.trace", trace())], &["dram", "--config", "d.ini", "--trace", "t.trace"], &["d.ini:5", "dram_structure.rows", "a non-negative integer"]),
-        case("ini: protocol", vec![("d.ini", edit(&ini(), "protocol", "protocol = GDDR6")), ("t.trace", trace())], &["dram", "--config", "d.ini", "--trace", "t.trace"], &["d.ini", "dram_structure.protocol", "one of DDR3, DDR4"]),
+        case("ini: protocol", vec![("d.ini", edit(&ini(), "protocol", "protocol = GDDR7")), ("t.trace", trace())], &["dram", "--config", "d.ini", "--trace", "t.trace"], &["d.ini", "dram_structure.protocol", "one of DDR3, DDR4"]),
         // DRAM TOML.
         case("dram toml: unknown key", vec![("d.toml", edit(&dram_toml(), "tck_ps", "tck_pss = 625")), ("t.trace", trace())], &["dram", "--config", "d.toml", "--trace", "t.trace"], &["d.toml", "`tck_pss`", "did you mean `tck_ps`"]),
         case("dram toml: zero", vec![("d.toml", edit(&dram_toml(), "channels", "channels = 0")), ("t.trace", trace())], &["dram", "--config", "d.toml", "--trace", "t.trace"], &["d.toml", "organization.channels", "a power of two"]),

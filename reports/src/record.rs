@@ -75,6 +75,13 @@ pub struct RunRecord {
     /// MACs done on the macros / (the macros' peak MAC rate x simulated time).
     pub macro_utilization: f64,
     pub area_mm2: f64,
+    /// DRAM energy (every `dram_*` term) per bit moved (read + written), pJ.
+    #[serde(default)]
+    pub dram_energy_pj_per_bit: f64,
+    /// The DRAM interface's PHY area on the accelerator (`dram::phy_estimate`), mm²; not
+    /// included in `area_mm2`.
+    #[serde(default)]
+    pub dram_phy_area_mm2: f64,
     /// What limits decode: `dram`, `compute`, `write`, `vector`, ...; absent without decode.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bound: Option<String>,
@@ -174,6 +181,8 @@ pub(crate) fn sample() -> RunRecord {
         peak_macs_per_s: 1e12,
         macro_utilization: 0.25,
         area_mm2: 50.0,
+        dram_energy_pj_per_bit: 5.0,
+        dram_phy_area_mm2: 1.28,
         bound: Some("dram".into()),
         prefill_bound: "compute".into(),
         energy_breakdown_j: [

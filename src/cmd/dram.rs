@@ -122,6 +122,12 @@ fn table(spec: &DramSpec, r: &TraceReport) -> String {
     for (k, v) in rows {
         let _ = writeln!(s, "{k:<24} {v:>20}");
     }
+    if !r.not_modelled.is_empty() {
+        let _ = writeln!(s, "not modelled (accepted, ignored):");
+        for n in &r.not_modelled {
+            let _ = writeln!(s, "  {n}");
+        }
+    }
     s
 }
 

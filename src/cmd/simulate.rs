@@ -160,7 +160,7 @@ pub fn render_table(r: &RunRecord) -> String {
         Some(v) => f(v),
         None => "- (no decode step)".to_string(),
     };
-    let rows: [(&str, String); 19] = [
+    let rows: [(&str, String); 21] = [
         ("time to first token", fmt_s(r.ttft_s)),
         (
             "prefill throughput",
@@ -210,6 +210,14 @@ pub fn render_table(r: &RunRecord) -> String {
         (
             "DRAM peak bandwidth",
             format!("{:.1} GB/s", r.dram_peak_bandwidth_gbps),
+        ),
+        (
+            "DRAM energy per bit",
+            format!("{:.2} pJ/bit", r.dram_energy_pj_per_bit),
+        ),
+        (
+            "DRAM PHY area",
+            format!("{:.2} mm² (not in the chip area)", r.dram_phy_area_mm2),
         ),
         (
             "macro utilization",

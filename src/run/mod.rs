@@ -257,6 +257,21 @@ pub fn simulate(
         peak_macs_per_s: peak_macs,
         macro_utilization: utilization,
         area_mm2: area,
+        dram_energy_pj_per_bit: {
+            let dram_pj: f64 = total
+                .energy_pj
+                .iter()
+                .filter(|(k, _)| k.starts_with("dram"))
+                .map(|(_, v)| v)
+                .sum();
+            let bits = (total.read_bytes + total.write_bytes) as f64 * 8.0;
+            if bits > 0.0 {
+                dram_pj / bits
+            } else {
+                0.0
+            }
+        },
+        dram_phy_area_mm2: dram_phy_area_mm2(&cfg),
         // Decode is what a user waits on token by token; a run without decode has no decode
         // bound.
         bound: (steps > 0).then(|| bound_of(&decode.busy_s).to_string()),
@@ -468,6 +483,16 @@ fn bound_of(busy_s: &BTreeMap<String, f64>) -> &'static str {
         }
     }
     best.0
+}
+
+/// PHY area of the configuration's DRAM interface (0 for a roofline baseline).
+fn dram_phy_area_mm2(cfg: &HardwareConfig) -> f64 {
+    if cfg.kind == HardwareKind::Roofline {
+        return 0.0;
+    }
+    cfg.dram_spec()
+        .map(|s| dram::phy_estimate(&s).area_mm2)
+        .unwrap_or(0.0)
 }
 
 fn dram_peak_bandwidth_gbps(cfg: &HardwareConfig) -> f64 {

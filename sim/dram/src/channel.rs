@@ -54,6 +54,12 @@ pub(crate) struct ChannelState {
     /// Issue cycles of the last four ACTs per rank.
     faw: Vec<FawWindow>,
     tfaw: u64,
+    /// GDDR's 32-activate window, DRAMsim3's way (0: none): per rank a FIFO of ACT cycle +
+    /// t32AW; each ACT drops at most the front entry, if it has expired, and appends its own;
+    /// an ACT waits while 32 or more entries are held and the front has not expired. (The FIFO
+    /// never shrinks, so once busy the limit binds only in bursts, as in DRAMsim3.)
+    t32aw: u64,
+    window32: Vec<std::collections::VecDeque<u64>>,
     table: TimingTable,
     /// One bank group per rank: the bank-group distances are folded into the rank's (the
     /// group is the rank), so `bankgroup_next` stays zero and is neither raised nor read.
@@ -97,12 +103,25 @@ impl ChannelState {
             open_banks: vec![0; ranks],
             faw: vec![FawWindow::default(); ranks],
             tfaw,
+            t32aw: 0,
+            window32: Vec::new(),
             table,
             one_group,
             bank_scopes: (0..banks)
                 .map(|b| (b / banks_per_group, b / (banks_per_group * bankgroups)))
                 .collect(),
         }
+    }
+
+    /// Enables the 32-activate window (GDDR).
+    pub(crate) fn with_32aw(mut self, t32aw: u64) -> ChannelState {
+        self.t32aw = t32aw;
+        self.window32 = if t32aw > 0 {
+            vec![std::collections::VecDeque::with_capacity(64); self.ranks]
+        } else {
+            Vec::new()
+        };
+        self
     }
 
     #[inline]
@@ -183,6 +202,19 @@ impl ChannelState {
                     // where the next ACT will be written; it only moves when an ACT issues.
                     let n = &mut self.rank_next[r][k];
                     *n = (*n).max(w.ring[w.pos] + self.tfaw);
+                }
+                if self.t32aw > 0 {
+                    let fifo = &mut self.window32[r];
+                    if fifo.front().is_some_and(|&f| cycle >= f) {
+                        fifo.pop_front();
+                    }
+                    fifo.push_back(cycle + self.t32aw);
+                    if fifo.len() >= 32 {
+                        if let Some(&front) = fifo.front() {
+                            let n = &mut self.rank_next[r][k];
+                            *n = (*n).max(front);
+                        }
+                    }
                 }
             }
             CommandKind::Read | CommandKind::Write => bank.row_hits += 1,

@@ -110,7 +110,7 @@ pub fn check_command_log(
     let mut banks = vec![Bank::default(); channels * ranks * bgs * bpg];
     let mut groups = vec![Group::default(); channels * ranks * bgs];
     let mut rank_state = vec![Rank::default(); channels * ranks];
-    let mut last_cycle: Vec<Option<u64>> = vec![None; channels];
+    let mut last_cycle: Vec<Option<u64>> = vec![None; 2 * channels];
     let mut bursts: Vec<Vec<(u64, u64)>> = vec![Vec::new(); channels];
     let mut summary = CheckSummary {
         commands: log.len(),
@@ -139,14 +139,20 @@ pub fn check_command_log(
         {
             return Err(fail("address outside the organisation".to_string()));
         }
-        if let Some(prev) = last_cycle[ch] {
+        // HBM has a row and a column command bus; otherwise one bus per channel.
+        let bus = if spec.controller.dual_command_bus && r.kind.is_column() {
+            2 * ch + 1
+        } else {
+            2 * ch
+        };
+        if let Some(prev) = last_cycle[bus] {
             if r.cycle <= prev {
                 return Err(fail(format!(
                     "command bus: previous command at cycle {prev}"
                 )));
             }
         }
-        last_cycle[ch] = Some(r.cycle);
+        last_cycle[bus] = Some(r.cycle);
         let now = r.cycle;
         let ri = ch * ranks + r.rank as usize;
         let gi = ri * bgs + r.bankgroup as usize;
@@ -212,10 +218,15 @@ pub fn check_command_log(
                         r.row, b.open_row
                     )));
                 }
+                let trcd = if k.is_write() && t.trcd_wr > 0 {
+                    t.trcd_wr
+                } else {
+                    t.trcd
+                };
                 need(
-                    "tRCD (ACT→RD/WR)",
+                    "tRCD (ACT→RD/WR; GDDR/HBM: tRCDRD, tRCDWR)",
                     since(now, b.act),
-                    t.trcd.saturating_sub(t.al),
+                    trcd.saturating_sub(t.al),
                 )?;
                 let g = &groups[gi];
                 let rk = &rank_state[ri];

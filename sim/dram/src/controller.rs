@@ -127,6 +127,8 @@ pub(crate) struct Controller {
     banks_per_group: u32,
     write_draining: usize,
     close_page: bool,
+    /// HBM: a second command of the other class may issue in the same cycle.
+    dual_command_bus: bool,
     read_delay: u64,
     write_delay: u64,
     request_bytes: u64,
@@ -195,7 +197,8 @@ impl Controller {
                 o.banks_per_group as usize,
                 spec.timing.tfaw,
                 TimingTable::new(spec),
-            ),
+            )
+            .with_32aw(spec.timing.t32aw),
             read_q: Vec::with_capacity(trans_cap),
             write_q: Vec::with_capacity(trans_cap),
             trans_cap,
@@ -226,6 +229,7 @@ impl Controller {
             banks_per_group: o.banks_per_group,
             write_draining: 0,
             close_page: spec.controller.row_buffer_policy == RowBufferPolicy::ClosePage,
+            dual_command_bus: spec.controller.dual_command_bus,
             read_delay: spec.read_latency() + spec.burst_cycles(),
             write_delay: spec.write_latency() + spec.burst_cycles(),
             request_bytes: spec.request_bytes(),
@@ -422,6 +426,19 @@ impl Controller {
         if let Some(c) = chosen {
             self.issue(c, now, sink);
             changed = true;
+            if self.dual_command_bus {
+                // HBM: DRAMsim3 picks again (round robin on from the first pick) and issues
+                // the second command if it uses the other bus (row vs column).
+                if self.exact_times {
+                    self.update_queue_times();
+                }
+                if let Some(c2) = self.pick_command(now, &mut next) {
+                    if c2.kind.is_column() != c.kind.is_column() {
+                        self.issue(c2, now, sink);
+                        sink.stats.dual_commands += 1;
+                    }
+                }
+            }
         }
 
         // (4) One transaction into the command queues.

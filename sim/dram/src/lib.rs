@@ -27,20 +27,27 @@ mod controller;
 pub mod energy;
 pub mod error;
 pub mod ini;
+mod ini_keys;
+pub mod phy;
 pub mod presets;
+mod presets_edge;
+mod protocol;
 mod refresh;
 pub mod spec;
+mod spec_check;
 pub mod stats;
 pub mod synthetic;
 mod system;
 pub mod timing;
 pub mod trace;
+pub mod validation;
 
 pub use address::{AddressMapping, Location};
 pub use checker::{check_command_log, CheckSummary, TimingViolation};
 pub use command::{CommandKind, CommandRecord};
 pub use energy::{EnergyIncrements, EnergyRates};
 pub use error::DramError;
+pub use phy::{phy_estimate, PhyEstimate};
 pub use spec::{
     ControllerConfig, DramSpec, IddCurrents, Organization, Power, Protocol, QueueStructure,
     RefreshPolicy, RowBufferPolicy, Timing,

@@ -15,7 +15,15 @@ use crate::spec::*;
 
 /// Names accepted by [`get`].
 pub fn names() -> &'static [&'static str] {
-    &["lpddr4-3200", "lpddr4x-4266", "lpddr5-6400", "ddr4-3200"]
+    &[
+        "lpddr4-3200",
+        "lpddr4x-4266",
+        "lpddr5-6400",
+        "ddr4-3200",
+        "lpddr5x-8533",
+        "hbm2e-3200",
+        "gddr6-16000",
+    ]
 }
 
 /// A preset by name (case-insensitive), with one channel.
@@ -25,6 +33,9 @@ pub fn get(name: &str) -> Option<DramSpec> {
         "lpddr4x-4266" => Some(lpddr4x_4266()),
         "lpddr5-6400" => Some(lpddr5_6400()),
         "ddr4-3200" => Some(ddr4_3200()),
+        "lpddr5x-8533" => Some(crate::presets_edge::lpddr5x_8533()),
+        "hbm2e-3200" => Some(crate::presets_edge::hbm2e_3200()),
+        "gddr6-16000" => Some(crate::presets_edge::gddr6_16000()),
         _ => None,
     }
 }
@@ -40,6 +51,11 @@ pub const POWER_DOWN_AFTER_NS: u64 = 100;
 /// nothing else to do refreshes itself; tXS (≈ tRFC + 7.5 ns) is small against it.
 pub const SELF_REFRESH_AFTER_NS: u64 = 10_000;
 
+/// The shared controller settings of the presets, in cycles of `tck_ps`.
+pub(crate) fn controller_for(tck_ps: u64) -> ControllerConfig {
+    controller(tck_ps)
+}
+
 fn controller(tck_ps: u64) -> ControllerConfig {
     // Queue sizes and policies of DRAMsim3's shipped configs (LPDDR4_8Gb_x16_2400.ini); idle
     // policy as above, in cycles of this preset's clock.
@@ -53,6 +69,7 @@ fn controller(tck_ps: u64) -> ControllerConfig {
         trans_queue_size: 32,
         power_down_after_cycles: Some(cycles(POWER_DOWN_AFTER_NS)),
         self_refresh_after_cycles: Some(cycles(SELF_REFRESH_AFTER_NS)),
+        dual_command_bus: false,
     }
 }
 
@@ -100,6 +117,10 @@ fn lpddr4_3200() -> DramSpec {
             trfc: 448,
             txp: 12,
             txs: 460,
+            trcd_wr: 0,
+            t32aw: 0,
+            tcke: 0,
+            tckesr: 0,
         },
         // Same memspec, per device: VDD1 = 1.8 V, VDD2 = VDDQ = 1.1 V; IDD0 3.5/45, IDD2N 2.0/27,
         // IDD3N 2.25/30, IDD4R 2.25/275/150 (VDDQ), IDD4W 2.25/210/55, IDD5 10/90,
@@ -127,6 +148,7 @@ fn lpddr4_3200() -> DramSpec {
             energy_pj_per_bit: None,
         },
         controller: controller(625),
+        not_modelled: Vec::new(),
     }
 }
 
@@ -174,6 +196,10 @@ fn lpddr4x_4266() -> DramSpec {
             trfc: 812,
             txp: 16,
             txs: 828,
+            trcd_wr: 0,
+            t32aw: 0,
+            tcke: 0,
+            tckesr: 0,
         },
         // The 4266 memspec's IDD fields are zeros [INFERRED, sources §10.2]: the core
         // (VDD1/VDD2) currents are those of LPDDR4-3200 above (same process, same array), so
@@ -202,6 +228,7 @@ fn lpddr4x_4266() -> DramSpec {
             energy_pj_per_bit: None,
         },
         controller: controller(469),
+        not_modelled: Vec::new(),
     }
 }
 
@@ -253,6 +280,10 @@ fn lpddr5_6400() -> DramSpec {
             trfc: 168,
             txp: 6,
             txs: 174,
+            trcd_wr: 0,
+            t32aw: 0,
+            tcke: 0,
+            tckesr: 0,
         },
         // No credible LPDDR5 IDD values exist (Ramulator2 and gem5 ship none; DRAMPower's
         // lpddr5.json is synthetic test data, 7.3/7.5). [INFERRED, sources §10.3] The 8 Gb
@@ -289,6 +320,7 @@ fn lpddr5_6400() -> DramSpec {
             energy_pj_per_bit: None,
         },
         controller: controller(1250),
+        not_modelled: Vec::new(),
     }
 }
 
@@ -337,6 +369,10 @@ fn ddr4_3200() -> DramSpec {
             trfc: 560,
             txp: 10,
             txs: 576,
+            trcd_wr: 0,
+            t32aw: 0,
+            tcke: 0,
+            tckesr: 0,
         },
         // Same file: VDD 1.2 V, IDD0 95, IDD2N 37, IDD3N 56, IDD4R 302, IDD4W 278, IDD5AB 280,
         // IDD2P 25, IDD3P 47, IDD6x 30 mA; tXP 10, tXS 576. The file has no I/O currents
@@ -362,5 +398,6 @@ fn ddr4_3200() -> DramSpec {
             energy_pj_per_bit: None,
         },
         controller: controller(625),
+        not_modelled: Vec::new(),
     }
 }

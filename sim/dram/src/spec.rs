@@ -3,51 +3,9 @@
 //! (serde of [`DramSpec`]); DRAMsim3 `.ini` files are read into the same structure by `ini.rs`.
 
 use crate::error::DramError;
+pub use crate::protocol::Protocol;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
-
-/// DRAM standard. Decides how many data transfers happen per clock cycle (and so the burst
-/// length in cycles) and which timing rules apply (tPPD for LPDDR4/LPDDR5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum Protocol {
-    Ddr3,
-    Ddr4,
-    Lpddr,
-    Lpddr3,
-    Lpddr4,
-    /// LPDDR5 with a 4:1 WCK:CK ratio: data moves on both WCK edges, 8 transfers per CK.
-    Lpddr5,
-}
-
-impl Protocol {
-    /// Data transfers per command clock (tCK) cycle.
-    pub fn transfers_per_clock(self) -> u64 {
-        match self {
-            Protocol::Lpddr5 => 8,
-            _ => 2,
-        }
-    }
-
-    /// Whether precharges to different banks must be tPPD apart (LPDDR4/5, as DRAMsim3 does
-    /// for LPDDR4).
-    pub fn has_tppd(self) -> bool {
-        matches!(self, Protocol::Lpddr4 | Protocol::Lpddr5)
-    }
-
-    /// Parses DRAMsim3's protocol names.
-    pub fn from_name(name: &str) -> Option<Protocol> {
-        match name.to_ascii_uppercase().as_str() {
-            "DDR3" => Some(Protocol::Ddr3),
-            "DDR4" => Some(Protocol::Ddr4),
-            "LPDDR" => Some(Protocol::Lpddr),
-            "LPDDR3" => Some(Protocol::Lpddr3),
-            "LPDDR4" => Some(Protocol::Lpddr4),
-            "LPDDR5" => Some(Protocol::Lpddr5),
-            _ => None,
-        }
-    }
-}
 
 /// Geometry of the system. `rows`/`columns` are per bank of one device; `columns` counts
 /// physical columns of `device_width` bits (DRAMsim3's convention), so one burst covers
@@ -82,7 +40,11 @@ pub struct Timing {
     pub cl: u64,
     /// CAS write latency.
     pub cwl: u64,
+    /// ACT to RD (to RD and WR unless `trcd_wr` is set), AL included as JEDEC counts it.
     pub trcd: u64,
+    /// ACT to WR where it differs from ACT to RD (GDDR's and HBM's tRCDWR, plus AL); 0: tRCD.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub trcd_wr: u64,
     pub trp: u64,
     pub tras: u64,
     /// ACT to ACT, same bank. DRAMsim3 files have no tRC; it is then tRAS + tRP.
@@ -97,6 +59,10 @@ pub struct Timing {
     pub trrd_s: u64,
     pub trrd_l: u64,
     pub tfaw: u64,
+    /// At most 32 ACTs per rank in this window (GDDR); 0: no such limit. Applied as DRAMsim3
+    /// does (see `channel.rs`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub t32aw: u64,
     /// Rank-to-rank data bus switch (and read-to-write turnaround) gap.
     pub trtrs: u64,
     /// Precharge to precharge, different banks (LPDDR4/5).
@@ -113,6 +79,20 @@ pub struct Timing {
     /// Self-refresh exit to the first valid command (tXS / tXSR). Energy only, as `txp`.
     #[serde(default)]
     pub txs: u64,
+    /// Minimum CKE low (power-down) time. Read from DRAMsim3 files; not used by the scheduler.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub tcke: u64,
+    /// Minimum self-refresh residency (tCKESR). Read; not used by the scheduler.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub tckesr: u64,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
+}
+
+fn is_false(v: &bool) -> bool {
+    !*v
 }
 
 /// Currents of one device in mA at `vdd`, used the way DRAMsim3 does (one supply).
@@ -218,6 +198,11 @@ pub struct ControllerConfig {
     /// exit costs tXS cycles at precharge standby. Absent, never.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub self_refresh_after_cycles: Option<u64>,
+    /// HBM's separate row and column command buses: in a cycle that issued a command, a second
+    /// one of the other class (row: ACT/PRE/REF, column: RD/WR) may issue too, picked as
+    /// DRAMsim3 does (`hbm_dual_cmd`, default on for HBM). Only for HBM protocols.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub dual_command_bus: bool,
 }
 
 /// A complete DRAM system description.
@@ -230,6 +215,10 @@ pub struct DramSpec {
     pub timing: Timing,
     pub power: Power,
     pub controller: ControllerConfig,
+    /// What the source had that this model does not simulate, or keys it ignores (DRAMsim3's
+    /// thermal model, keys DRAMsim3 itself does not read): reported with the results.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_modelled: Vec<String>,
 }
 
 impl DramSpec {
@@ -430,312 +419,5 @@ impl DramSpec {
         let bursts_per_row = (self.row_bytes() / self.request_bytes().max(1)).max(1) as f64;
         let per_burst = e.read_pj + e.io_read_pj + background + refresh + e.act_pj / bursts_per_row;
         per_burst / (self.request_bytes() * 8) as f64
-    }
-
-    /// The optional currents (power-down, self-refresh, I/O) and the idle policies that need
-    /// them.
-    fn validate_power_states(&self, origin: &str) -> Result<(), DramError> {
-        let idd = self.power.idd.as_ref();
-        let opt = |f: fn(&IddCurrents) -> Option<f64>| idd.and_then(f);
-        for (key, v) in [
-            ("power.idd.idd2p", opt(|i| i.idd2p)),
-            ("power.idd.idd3p", opt(|i| i.idd3p)),
-            ("power.idd.idd6", opt(|i| i.idd6)),
-            ("power.idd.vddq", opt(|i| i.vddq)),
-            ("power.idd.iddq4r", opt(|i| i.iddq4r)),
-            ("power.idd.iddq4w", opt(|i| i.iddq4w)),
-        ] {
-            if let Some(v) = v {
-                if !(v.is_finite() && (0.0..=100_000.0).contains(&v)) {
-                    return Err(DramError::bad(
-                        origin,
-                        key,
-                        v,
-                        "a finite value from 0 to 100000",
-                    ));
-                }
-            }
-        }
-        let c = &self.controller;
-        let max = 1u64 << 40;
-        if let Some(n) = c.power_down_after_cycles {
-            if !(1..=max).contains(&n) {
-                return Err(DramError::bad(
-                    origin,
-                    "controller.power_down_after_cycles",
-                    n,
-                    format!("1 to {max} cycles"),
-                ));
-            }
-            if opt(|i| i.idd2p).is_none() || opt(|i| i.idd3p).is_none() {
-                return Err(DramError::MissingKey {
-                    path: origin.to_string(),
-                    key: "power.idd.idd2p and power.idd.idd3p (a power-down policy is set)"
-                        .to_string(),
-                });
-            }
-        }
-        if let Some(n) = c.self_refresh_after_cycles {
-            let min = c.power_down_after_cycles.unwrap_or(0) + 1;
-            if !(min..=max).contains(&n) {
-                return Err(DramError::bad(
-                    origin,
-                    "controller.self_refresh_after_cycles",
-                    n,
-                    format!("{min} to {max} cycles (more than power_down_after_cycles)"),
-                ));
-            }
-            if opt(|i| i.idd6).is_none() {
-                return Err(DramError::MissingKey {
-                    path: origin.to_string(),
-                    key: "power.idd.idd6 (a self-refresh policy is set)".to_string(),
-                });
-            }
-        }
-        Ok(())
-    }
-
-    /// Checks that the description is usable; `origin` names the source in messages.
-    pub fn validate(&self, origin: &str) -> Result<(), DramError> {
-        let o = &self.organization;
-        let t = &self.timing;
-        let pow2 = |key: &str, v: u64| -> Result<(), DramError> {
-            if v == 0 || !v.is_power_of_two() {
-                return Err(DramError::bad(origin, key, v, "a power of two ≥ 1"));
-            }
-            Ok(())
-        };
-        pow2("organization.channels", u64::from(o.channels))?;
-        pow2("organization.ranks", u64::from(o.ranks))?;
-        pow2("organization.bankgroups", u64::from(o.bankgroups))?;
-        pow2("organization.banks_per_group", u64::from(o.banks_per_group))?;
-        pow2("organization.rows", o.rows)?;
-        pow2("organization.columns", o.columns)?;
-        pow2("organization.device_width", u64::from(o.device_width))?;
-        pow2("organization.bus_width", u64::from(o.bus_width))?;
-        pow2("organization.burst_length", u64::from(o.burst_length))?;
-        if o.channels > 64 || o.ranks > 16 || self.banks() > 64 {
-            return Err(DramError::bad(
-                origin,
-                "organization",
-                format!(
-                    "{} channels, {} ranks, {} banks",
-                    o.channels,
-                    o.ranks,
-                    self.banks()
-                ),
-                "at most 64 channels, 16 ranks and 64 banks per rank",
-            ));
-        }
-        // Beyond any JEDEC part by orders of magnitude; keeps capacities (row bytes x rows x
-        // banks x ranks) well inside u64.
-        for (key, v, max) in [
-            ("organization.rows", o.rows, 1u64 << 24),
-            ("organization.columns", o.columns, 1 << 16),
-            ("organization.device_width", u64::from(o.device_width), 64),
-            ("organization.bus_width", u64::from(o.bus_width), 1024),
-            ("organization.burst_length", u64::from(o.burst_length), 64),
-        ] {
-            if v > max {
-                return Err(DramError::bad(
-                    origin,
-                    key,
-                    v,
-                    format!("a power of two from 1 to {max}"),
-                ));
-            }
-        }
-        if o.bus_width < o.device_width || o.bus_width < 8 {
-            return Err(DramError::bad(
-                origin,
-                "organization.bus_width",
-                o.bus_width,
-                format!("≥ 8 and ≥ device_width ({})", o.device_width),
-            ));
-        }
-        let tpc = self.protocol.transfers_per_clock();
-        if u64::from(o.burst_length) < tpc || u64::from(o.burst_length) > o.columns {
-            return Err(DramError::bad(
-                origin,
-                "organization.burst_length",
-                o.burst_length,
-                format!("between {tpc} (one clock) and columns ({})", o.columns),
-            ));
-        }
-        if !(1..=100_000).contains(&t.tck_ps) {
-            return Err(DramError::bad(
-                origin,
-                "timing.tck_ps",
-                t.tck_ps,
-                "1 to 100000 ps",
-            ));
-        }
-        for (key, v) in [
-            ("timing.cl", t.cl),
-            ("timing.cwl", t.cwl),
-            ("timing.trcd", t.trcd),
-            ("timing.trp", t.trp),
-            ("timing.tras", t.tras),
-            ("timing.trc", t.trc),
-            ("timing.tccd_s", t.tccd_s),
-            ("timing.tccd_l", t.tccd_l),
-            ("timing.trrd_s", t.trrd_s),
-            ("timing.trrd_l", t.trrd_l),
-            ("timing.trefi", t.trefi),
-            ("timing.trfc", t.trfc),
-        ] {
-            if v == 0 || v > 1_000_000 {
-                return Err(DramError::bad(origin, key, v, "1 to 1000000 cycles"));
-            }
-        }
-        for (key, v) in [
-            ("timing.al", t.al),
-            ("timing.trtp", t.trtp),
-            ("timing.twr", t.twr),
-            ("timing.twtr_s", t.twtr_s),
-            ("timing.twtr_l", t.twtr_l),
-            ("timing.tfaw", t.tfaw),
-            ("timing.trtrs", t.trtrs),
-            ("timing.tppd", t.tppd),
-        ] {
-            if v > 1_000_000 {
-                return Err(DramError::bad(origin, key, v, "0 to 1000000 cycles"));
-            }
-        }
-        // The scheduler keeps one "earliest time" per bank group and per rank and lets the
-        // coarser level stand for the finer one, which is exact when the long (same bank group)
-        // constraint is at least the short one, as JEDEC specifies.
-        for (key, l, s) in [
-            ("timing.tccd_l", t.tccd_l, t.tccd_s),
-            ("timing.trrd_l", t.trrd_l, t.trrd_s),
-            ("timing.twtr_l", t.twtr_l, t.twtr_s),
-        ] {
-            if l < s {
-                return Err(DramError::bad(
-                    origin,
-                    key,
-                    l,
-                    format!("≥ the _s value ({s})"),
-                ));
-            }
-        }
-        if t.trc < t.tras {
-            return Err(DramError::bad(
-                origin,
-                "timing.trc",
-                t.trc,
-                format!("≥ tras ({})", t.tras),
-            ));
-        }
-        // A refresh closes every row of its rank; an access whose constraints span more than
-        // the gap between refreshes would be cut off by every refresh and never complete.
-        let access = [
-            t.trcd,
-            t.tras,
-            t.trp,
-            t.al,
-            t.cl.max(t.cwl),
-            t.twr,
-            t.trtp,
-            t.tccd_l,
-            t.twtr_l,
-            t.trrd_l,
-            t.tfaw,
-            t.trtrs,
-            t.tppd,
-        ]
-        .iter()
-        .fold(self.burst_cycles(), |sum, v| sum.saturating_add(*v));
-        if t.trefi > t.trfc && access >= t.trefi - t.trfc {
-            return Err(DramError::bad(
-                origin,
-                "timing.trefi",
-                t.trefi,
-                format!(
-                    "the sum of the access constraints (tRCD + tRAS + tRP + AL + max(CL, CWL) + \
-                     tWR + tRTP + tCCD_L + tWTR_L + tRRD_L + tFAW + tRTRS + tPPD + burst = {access} \
-                     cycles) must be less than tREFI − tRFC ({} − {}); a refresh would close \
-                     every row before an access completes",
-                    t.trefi, t.trfc
-                ),
-            ));
-        }
-        if t.trefi <= t.trfc {
-            return Err(DramError::bad(
-                origin,
-                "timing.trefi",
-                t.trefi,
-                format!("> trfc ({})", t.trfc),
-            ));
-        }
-        match (&self.power.idd, self.power.energy_pj_per_bit) {
-            (None, None) => {
-                return Err(DramError::MissingKey {
-                    path: origin.to_string(),
-                    key: "power.idd or power.energy_pj_per_bit".to_string(),
-                })
-            }
-            (_, Some(pj)) if !(pj.is_finite() && (0.0..=1000.0).contains(&pj)) => {
-                return Err(DramError::bad(
-                    origin,
-                    "power.energy_pj_per_bit",
-                    pj,
-                    "0 to 1000 pJ/bit",
-                ));
-            }
-            _ => {}
-        }
-        if let Some(idd) = &self.power.idd {
-            for (key, v) in [
-                ("power.idd.vdd", idd.vdd),
-                ("power.idd.idd0", idd.idd0),
-                ("power.idd.idd2n", idd.idd2n),
-                ("power.idd.idd3n", idd.idd3n),
-                ("power.idd.idd4r", idd.idd4r),
-                ("power.idd.idd4w", idd.idd4w),
-                ("power.idd.idd5ab", idd.idd5ab),
-            ] {
-                if !(v.is_finite() && (0.0..=100_000.0).contains(&v)) {
-                    return Err(DramError::bad(
-                        origin,
-                        key,
-                        v,
-                        "a finite value from 0 to 100000",
-                    ));
-                }
-            }
-        }
-        for (key, v) in [("timing.txp", t.txp), ("timing.txs", t.txs)] {
-            if v > 1_000_000 {
-                return Err(DramError::bad(origin, key, v, "0 to 1000000 cycles"));
-            }
-        }
-        self.validate_power_states(origin)?;
-        let c = &self.controller;
-        crate::address::AddressMapping::new(self).map_err(|allowed| {
-            DramError::bad(
-                origin,
-                "controller.address_mapping",
-                &c.address_mapping,
-                allowed,
-            )
-        })?;
-        if !(1..=1024).contains(&c.cmd_queue_size) {
-            return Err(DramError::bad(
-                origin,
-                "controller.cmd_queue_size",
-                c.cmd_queue_size,
-                "1 to 1024",
-            ));
-        }
-        if !(1..=4096).contains(&c.trans_queue_size) {
-            return Err(DramError::bad(
-                origin,
-                "controller.trans_queue_size",
-                c.trans_queue_size,
-                "1 to 4096",
-            ));
-        }
-        Ok(())
     }
 }

@@ -83,6 +83,10 @@ pub struct DramStats {
     /// REF commands issued while their rank was in self-refresh (in `refreshes`, not charged:
     /// IDD6 includes the device's own refresh).
     pub self_refresh_refreshes: u64,
+    /// HBM: cycles in which a second command issued on the other command bus (DRAMsim3's
+    /// `hbm_dual_cmds`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub dual_commands: u64,
     pub energy: EnergyBreakdown,
     /// Total energy, pJ (IDD model including background up to `cycles`, or bits × pJ/bit).
     pub energy_pj: f64,
@@ -147,4 +151,8 @@ impl DramStats {
 pub(crate) enum EnergyModel {
     Idd(EnergyIncrements),
     PerBit { pj_per_request: f64 },
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
 }

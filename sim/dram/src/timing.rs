@@ -6,7 +6,7 @@
 //! RD→RD max(burst, tCCD_L|S), other rank burst + tRTRS; RD→WR RL + burst − WL + tRTRS (any rank);
 //! RD→PRE AL + tRTP; WR→RD WL + burst + tWTR_L|S, other rank WL + burst + tRTRS − RL;
 //! WR→WR max(burst, tCCD_L|S), other rank burst; WR→PRE WL + burst + tWR; ACT→ACT tRC (bank),
-//! tRRD_L|S; ACT→RD/WR tRCD − AL; ACT→PRE tRAS; PRE→ACT tRP; PRE→PRE tPPD (LPDDR4/5);
+//! tRRD_L|S; ACT→RD/WR tRCD − AL (GDDR/HBM: tRCDRD, tRCDWR); ACT→PRE tRAS; PRE→ACT tRP; PRE→PRE tPPD (LPDDR4/5);
 //! RDA→ACT AL + burst + tRTP + tRP; WRA→ACT WL + burst + tWR + tRP; REF→ACT/REF tRFC.
 //! With a single bank group the _L values are replaced by the _S ones, as in DRAMsim3.
 
@@ -55,6 +55,12 @@ impl TimingTable {
         let write_to_precharge = wl + burst + t.twr;
         let write_to_act = write_to_precharge + t.trp;
         let act_to_col = sub(t.trcd, t.al);
+        // GDDR/HBM's tRCDWR (DRAMsim3's activate_to_write); otherwise the same as ACT→RD.
+        let act_to_write = if t.trcd_wr > 0 {
+            sub(t.trcd_wr, t.al)
+        } else {
+            act_to_col
+        };
 
         let mut same_bank = [[0; NUM_KINDS]; NUM_KINDS];
         let mut same_bankgroup = [[0; NUM_KINDS]; NUM_KINDS];
@@ -153,11 +159,12 @@ impl TimingTable {
         );
 
         set(&mut same_bank, Activate, &[Activate], t.trc);
+        set(&mut same_bank, Activate, &[Read, ReadPrecharge], act_to_col);
         set(
             &mut same_bank,
             Activate,
-            &[Read, Write, ReadPrecharge, WritePrecharge],
-            act_to_col,
+            &[Write, WritePrecharge],
+            act_to_write,
         );
         set(&mut same_bank, Activate, &[Precharge], t.tras);
         set(&mut same_bankgroup, Activate, &[Activate], trrd_l);

@@ -281,6 +281,10 @@ pub struct TraceReport {
     pub self_refresh_rank_cycles: u64,
     /// Capacity of the DRAM system (all channels), bytes.
     pub capacity_bytes: u64,
+    /// What the configuration had that is not simulated (from a DRAMsim3 `.ini`: its
+    /// `[thermal]` section, keys DRAMsim3 itself does not read); absent when nothing.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_modelled: Vec<String>,
     #[serde(skip)]
     pub stats: DramStats,
 }
@@ -373,6 +377,7 @@ pub fn run_on(sys: &mut DramSystem, requests: &[TraceRequest]) -> TraceReport {
             + s.precharge_power_down_rank_cycles,
         self_refresh_rank_cycles: s.self_refresh_rank_cycles,
         capacity_bytes: spec.capacity_bytes(),
+        not_modelled: spec.not_modelled.clone(),
         stats: s,
     }
 }

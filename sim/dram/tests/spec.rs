@@ -11,7 +11,7 @@ fn fixture(name: &str) -> std::path::PathBuf {
 
 #[test]
 fn every_preset_is_valid_and_listed() {
-    assert_eq!(presets::names().len(), 4);
+    assert_eq!(presets::names().len(), 7);
     for name in presets::names() {
         let spec = presets::get(name).expect("listed preset exists");
         assert_eq!(&spec.name, name);
@@ -36,6 +36,16 @@ fn peak_bandwidth_follows_rate_times_width() {
     assert_eq!(lp5.burst_cycles(), 2);
     let lp4 = presets::get("lpddr4-3200").unwrap();
     assert!((lp4.peak_bandwidth_gbps() - 12.8).abs() < 1e-9);
+    // Edge presets: x16 × 8533 MT/s (tCK rounded to 938 ps), 128 bits × 3.2 Gb/s, 32 bits ×
+    // 16 Gb/s; 16 LPDDR5X channels give the ~230 GB/s EdgeCIM's headline implies.
+    let lp5x = presets::get("lpddr5x-8533").unwrap();
+    assert!((lp5x.peak_bandwidth_gbps() - 16.0 / 0.938).abs() < 1e-9);
+    assert!(lp5x.with_channels(16).peak_bandwidth_gbps() > 230.0);
+    let hbm = presets::get("hbm2e-3200").unwrap();
+    assert!((hbm.peak_bandwidth_gbps() - 51.2).abs() < 1e-9);
+    assert!(hbm.controller.dual_command_bus);
+    let gddr6 = presets::get("gddr6-16000").unwrap();
+    assert!((gddr6.peak_bandwidth_gbps() - 64.0).abs() < 1e-9);
     assert_eq!(lp4.burst_cycles(), 8);
     let ddr4 = presets::get("ddr4-3200").unwrap();
     assert!((ddr4.peak_bandwidth_gbps() - 25.6).abs() < 1e-9);
@@ -206,7 +216,7 @@ fn ini_errors_name_file_line_and_key() {
         (base.replace("tRCD = 15", "tRCD = fifteen"), "timing.trcd"),
         (base.replace("tRCD = 15", "tRDC = 15"), "tRDC"),
         (
-            base.replace("protocol = LPDDR4", "protocol = GDDR6"),
+            base.replace("protocol = LPDDR4", "protocol = GDDR7"),
             "dram_structure.protocol",
         ),
         (base.replace("tRCD = 15", "tRCD 15"), ":15"),
