@@ -1,0 +1,140 @@
+//! `cimsim baseline`: measured-device baselines. `fit` calibrates a device's free parameters
+//! to a CSV of measurements and writes the calibrated device file; `validate` prints predicted
+//! against measured for every point. The work is in `crate::baseline`.
+
+use super::args::SetArgs;
+use super::{bad_input, write_atomic};
+use crate::baseline::measurements::{parse_measurements, Measurement};
+use crate::baseline::validate::{render_markdown, validate};
+use crate::baseline::{fit::fit_device, shipped_measurements};
+use clap::{Args, Subcommand};
+use sim::device::{device_preset_names, load_device, DeviceConfig};
+use std::path::PathBuf;
+
+fn device_help() -> String {
+    format!(
+        "Device preset ({}) or a device file (kind = \"device\")",
+        device_preset_names().join(", ")
+    )
+}
+
+#[derive(Subcommand)]
+pub enum BaselineCommand {
+    /// Fit a device's fixed costs, bandwidth efficiency and power to your measurements and
+    /// write the calibrated device file, printing the error on every point.
+    Fit(FitArgs),
+    /// Predicted against measured for every point, with median and worst errors.
+    Validate(ValidateArgs),
+}
+
+#[derive(Args)]
+pub struct FitArgs {
+    #[arg(help = device_help())]
+    pub device: String,
+    /// Measurements CSV: model, weights, prompt, generate, tokens_per_s [, power_w,
+    /// power_mode, context_tokens, holdout, source].
+    pub measurements: PathBuf,
+    /// Where to write the calibrated device file (TOML).
+    #[arg(short, long, value_name = "FILE")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub set: SetArgs,
+}
+
+#[derive(Args)]
+pub struct ValidateArgs {
+    #[arg(help = device_help())]
+    pub device: String,
+    /// Measurements CSV [default: the device preset's shipped baselines/DEVICE.csv].
+    pub measurements: Option<PathBuf>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub set: SetArgs,
+}
+
+pub fn run(c: BaselineCommand) -> anyhow::Result<()> {
+    match c {
+        BaselineCommand::Fit(a) => run_fit(a),
+        BaselineCommand::Validate(a) => run_validate(a),
+    }
+}
+
+fn load(device: &str, set: &SetArgs) -> anyhow::Result<DeviceConfig> {
+    load_device(device, &set.set).map_err(bad_input)
+}
+
+fn read_points(path: &PathBuf) -> anyhow::Result<Vec<Measurement>> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| bad_input(format!("{}: cannot read the file: {e}", path.display())))?;
+    parse_measurements(&text, &path.display().to_string()).map_err(bad_input)
+}
+
+fn run_fit(a: FitArgs) -> anyhow::Result<()> {
+    super::check_output(&a.out)?;
+    let dev = load(&a.device, &a.set)?;
+    let points = read_points(&a.measurements)?;
+    let origin = a.measurements.display().to_string();
+    let fitted = fit_device(&dev, &points).map_err(|e| bad_input(format!("{origin}: {e}")))?;
+    let v = validate(&fitted, &points).map_err(|e| bad_input(format!("{origin}: {e}")))?;
+    let d = &fitted.decode;
+    let p = &fitted.power;
+    let text = format!(
+        "# {} calibrated by `cimsim baseline fit` on {origin} ({} points, {} held out).\n\
+         # decode median |error| {:.1} %, worst {:.1} %.\n{}",
+        fitted.name,
+        points.len(),
+        points
+            .iter()
+            .filter(|m| m.role != crate::baseline::measurements::Role::Fit)
+            .count(),
+        v.median_abs_error_pct,
+        v.worst_abs_error_pct,
+        fitted.to_toml_string()
+    );
+    write_atomic(&a.out, text.as_bytes())?;
+    print!("{}", render_markdown(&v));
+    println!(
+        "fitted: decode.per_token_kcycles = {:.6}, decode.per_layer_kcycles = {:.6}, \
+         decode.bandwidth_efficiency = {:.6}; power.chip_static_w = {:.6}, \
+         power.chip_clocked_w_at_ref = {:.6}, power.chip_nj_per_byte_at_ref = {:.6}, power.clock_exponent = {:.2}",
+        d.per_token_kcycles,
+        d.per_layer_kcycles,
+        d.bandwidth_efficiency,
+        p.chip_static_w,
+        p.chip_clocked_w_at_ref,
+        p.chip_nj_per_byte_at_ref,
+        p.clock_exponent
+    );
+    println!("wrote {}", a.out.display());
+    Ok(())
+}
+
+fn run_validate(a: ValidateArgs) -> anyhow::Result<()> {
+    let dev = load(&a.device, &a.set)?;
+    let (points, origin) = match &a.measurements {
+        Some(path) => (read_points(path)?, path.display().to_string()),
+        None => {
+            let Some(text) = shipped_measurements(&a.device) else {
+                return Err(bad_input(format!(
+                    "`{}` has no shipped measurements; give a CSV (shipped: {})",
+                    a.device,
+                    device_preset_names().join(", ")
+                )));
+            };
+            let origin = format!("baselines/{}.csv", a.device);
+            (
+                parse_measurements(text, &origin).map_err(bad_input)?,
+                origin,
+            )
+        }
+    };
+    let v = validate(&dev, &points).map_err(|e| bad_input(format!("{origin}: {e}")))?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        print!("{}", render_markdown(&v));
+    }
+    Ok(())
+}
