@@ -196,6 +196,15 @@ pub fn estimate_mark(dev: &DeviceConfig) -> &'static str {
     }
 }
 
+/// [`estimate_mark`] from the energy basis's name.
+pub fn estimate_mark_of(energy: &str) -> &'static str {
+    if energy == EnergyBasis::Estimate.name() {
+        " (estimate)"
+    } else {
+        ""
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

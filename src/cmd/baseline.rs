@@ -2,7 +2,7 @@
 //! to a CSV of measurements and writes the calibrated device file; `validate` prints predicted
 //! against measured for every point. The work is in `crate::baseline`.
 
-use super::args::SetArgs;
+use super::args::{GenerateArgs, PromptArgs, SetArgs};
 use super::{bad_input, write_atomic};
 use crate::baseline::measurements::{parse_measurements, Measurement};
 use crate::baseline::validate::{render_markdown, validate};
@@ -25,6 +25,30 @@ pub enum BaselineCommand {
     Fit(FitArgs),
     /// Predicted against measured for every point, with median and worst errors.
     Validate(ValidateArgs),
+    /// A device's predicted decode tokens/s, tokens/J (system and chip) and time to first
+    /// token for one model and workload, in its selected power mode (`--set power_mode=25w`).
+    Predict(PredictArgs),
+}
+
+#[derive(Args)]
+pub struct PredictArgs {
+    #[arg(help = device_help())]
+    pub device: String,
+    /// A shipped model, a card (.toml) or a Hugging Face config.json.
+    #[arg(short = 'm', long)]
+    pub model: String,
+    #[command(flatten)]
+    pub prompt: PromptArgs,
+    #[command(flatten)]
+    pub generate: GenerateArgs,
+    /// The runtime's weight format [default: the device's weights.default].
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub set: SetArgs,
 }
 
 #[derive(Args)]
@@ -58,6 +82,7 @@ pub fn run(c: BaselineCommand) -> anyhow::Result<()> {
     match c {
         BaselineCommand::Fit(a) => run_fit(a),
         BaselineCommand::Validate(a) => run_validate(a),
+        BaselineCommand::Predict(a) => run_predict(a),
     }
 }
 
@@ -136,5 +161,56 @@ fn run_validate(a: ValidateArgs) -> anyhow::Result<()> {
     } else {
         print!("{}", render_markdown(&v));
     }
+    Ok(())
+}
+
+fn run_predict(a: PredictArgs) -> anyhow::Result<()> {
+    let dev = load(&a.device, &a.set)?;
+    let card = crate::baseline::load_baseline_model(&a.model).map_err(bad_input)?;
+    let w = crate::baseline::DeviceWorkload {
+        weights: a.format.unwrap_or_else(|| dev.weights.default.clone()),
+        prompt_tokens: a.prompt.prompt,
+        generate_tokens: a.generate.generate,
+        context_tokens: None,
+        power_mode: None,
+    };
+    if w.prompt_tokens == 0 || w.generate_tokens == 0 {
+        return Err(bad_input(
+            "--prompt and --generate must be at least 1 token",
+        ));
+    }
+    let p = crate::baseline::predict(&dev, &card, &w).map_err(bad_input)?;
+    if a.json {
+        let mut v = serde_json::to_value(p)?;
+        if let Some(o) = v.as_object_mut() {
+            o.insert("device".into(), dev.name.clone().into());
+            o.insert("power_mode".into(), dev.power_mode.clone().into());
+            o.insert("weights".into(), w.weights.clone().into());
+            o.insert("energy".into(), dev.power.energy.name().into());
+        }
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    let mark = crate::baseline::estimate_mark(&dev);
+    println!(
+        "{} on {} ({}, {} weights, mode {} at {} MHz)",
+        card.name, dev.name, dev.runtime, w.weights, dev.power_mode, p.clock_mhz
+    );
+    println!(
+        "  decode throughput    {:.2} tokens/s",
+        p.decode_tokens_per_s
+    );
+    println!(
+        "  decode tok/J         {:.3} system, {:.3} chip{mark}",
+        p.decode_tokens_per_j, p.decode_chip_tokens_per_j
+    );
+    println!(
+        "  decode power         {:.2} W system, {:.2} W chip{mark}",
+        p.system_power_w, p.chip_power_w
+    );
+    println!(
+        "  time to first token  {:.1} ms (not validated)",
+        p.ttft_s * 1e3
+    );
     Ok(())
 }
