@@ -34,8 +34,7 @@ pub enum BaselineCommand {
 pub struct PredictArgs {
     #[arg(help = device_help())]
     pub device: String,
-    /// A shipped model, a card (.toml) or a Hugging Face config.json.
-    #[arg(short = 'm', long)]
+    #[arg(short = 'm', long, help = super::args::model_help())]
     pub model: String,
     #[command(flatten)]
     pub prompt: PromptArgs,
@@ -59,7 +58,7 @@ pub struct FitArgs {
     /// power_mode, context_tokens, holdout, source].
     pub measurements: PathBuf,
     /// Where to write the calibrated device file (TOML).
-    #[arg(short, long, value_name = "FILE")]
+    #[arg(short = 'o', long = "out", alias = "output", value_name = "FILE")]
     pub out: PathBuf,
     #[command(flatten)]
     pub set: SetArgs,
@@ -70,6 +69,7 @@ pub struct ValidateArgs {
     #[arg(help = device_help())]
     pub device: String,
     /// Measurements CSV [default: the device preset's shipped baselines/DEVICE.csv].
+    #[arg(long, value_name = "CSV")]
     pub measurements: Option<PathBuf>,
     /// Print JSON instead of a table.
     #[arg(long)]
