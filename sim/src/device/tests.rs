@@ -36,7 +36,7 @@ fn cim_sections_and_unknown_keys_are_refused() {
         e.contains("dev.toml") && e.contains("`macro` is a CIM section"),
         "{e}"
     );
-    let e = parse_device(&format!("{text}\nspeed = 3\n"), "dev.toml", &[])
+    let e = parse_device(&format!("speed = 3\n{text}"), "dev.toml", &[])
         .unwrap_err()
         .to_string();
     assert!(e.contains("unknown key `speed`"), "{e}");
