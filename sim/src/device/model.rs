@@ -12,10 +12,14 @@
 //! runtime's bits per weight (block scales included); KV bytes follow the runtime's KV precision
 //! and either the positions in use or the whole compiled allocation (Genie reads all of it).
 //!
-//! Chip power while decoding is a static part plus an energy per byte streamed that grows with
-//! the clock (a higher clock runs at a higher voltage):
-//! `P_chip = chip_static_w + (clock / ref)^clock_exponent × (chip_clocked_w_at_ref
-//! + nj_per_byte_at_ref × GB/s)`.
+//! Chip power while decoding is a static part, plus a clocked part and an energy per byte
+//! streamed that both grow with the clock (a higher clock runs at a higher voltage):
+//!
+//! ```text
+//! P_chip = chip_static_w + (clock / ref)^clock_exponent
+//!          × (chip_clocked_w_at_ref + nj_per_byte_at_ref × GB/s)
+//! ```
+//!
 //! The system (board) power adds `board_overhead_w`. Every function here is pure; units are in
 //! the names.
 
