@@ -60,11 +60,12 @@ fn least_squares(a: &[Vec<f64>], b: &[f64], free: &[usize]) -> Option<Vec<f64>> 
         if m[k][k].abs() <= 1e-12 * scale.max(1e-300) {
             return None;
         }
-        for r in 0..n {
+        let pivot = m[k].clone();
+        for (r, row) in m.iter_mut().enumerate() {
             if r != k {
-                let f = m[r][k] / m[k][k];
-                for c in k..=n {
-                    m[r][c] -= f * m[k][c];
+                let f = row[k] / pivot[k];
+                for (v, p) in row.iter_mut().zip(&pivot).skip(k) {
+                    *v -= f * p;
                 }
             }
         }
