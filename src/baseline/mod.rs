@@ -260,4 +260,50 @@ mod tests {
         .unwrap_err();
         assert!(e.contains("15w, 7w"), "{e}");
     }
+
+    /// Every numeric key of every device moves a prediction, unless it only describes.
+    #[test]
+    fn every_device_key_is_live_or_descriptive() {
+        let descriptive = |k: &str| k.ends_with(".cpu_mhz");
+        for name in sim::device::device_preset_names() {
+            let base = dev(name);
+            let card = load_baseline_model("qwen3-0.6b").unwrap();
+            let mut w = workload(&base.weights.default, None);
+            w.context_tokens = Some(1024);
+            let figures = |d: &DeviceConfig| {
+                let p = predict(d, &card, &w).unwrap();
+                [
+                    p.decode_tokens_per_s,
+                    p.decode_tokens_per_j,
+                    p.decode_chip_tokens_per_j,
+                    p.ttft_s,
+                ]
+            };
+            let before = figures(&base);
+            for (key, value) in base.key_values() {
+                let Ok(v) = value.parse::<f64>() else {
+                    continue;
+                };
+                if descriptive(&key)
+                    || key == "kv.allocation_tokens" && base.kv.read == KvRead::Used
+                {
+                    continue;
+                }
+                let new = if v == 0.0 { 1.0 } else { v * 0.5 };
+                let set = format!("{key}={new}");
+                let changed = sim::device::load_device(name, std::slice::from_ref(&set))
+                    .unwrap_or_else(|e| panic!("{name}: {set}: {e}"));
+                let after = figures(&changed);
+                // A key of another mode or format moves nothing in this one: check it there.
+                let other_mode = key.starts_with("power_modes.")
+                    && !key.starts_with(&format!("power_modes.{}.", base.power_mode));
+                let other_format = key.starts_with("weights.bits_per_weight.")
+                    && !key.ends_with(&base.weights.default);
+                if other_mode || other_format {
+                    continue;
+                }
+                assert_ne!(before, after, "{name}: {set} moves nothing");
+            }
+        }
+    }
 }
