@@ -386,7 +386,7 @@ fn roofline_places_decode_and_prefill() {
         .success();
     let text = svg_text(&svg);
     for t in [
-        "Roofline: smollm2-135m on roofline-device",
+        "Roofline: smollm2-135m on sim/tests/fixtures/roofline-device.toml",
         "Arithmetic intensity",
         "decode",
         "prefill",

@@ -268,8 +268,8 @@ mod tests {
         for name in sim::device::device_preset_names() {
             let base = dev(name);
             let card = load_baseline_model("qwen3-0.6b").unwrap();
-            let mut w = workload(&base.weights.default, None);
-            w.context_tokens = Some(1024);
+            // The preset's allocation (a CSV row's `context_tokens` would override it).
+            let w = workload(&base.weights.default, None);
             let figures = |d: &DeviceConfig| {
                 let p = predict(d, &card, &w).unwrap();
                 [
@@ -291,7 +291,17 @@ mod tests {
                 }
                 let new = if v == 0.0 { 1.0 } else { v * 0.5 };
                 let set = format!("{key}={new}");
-                let changed = sim::device::load_device(name, std::slice::from_ref(&set))
+                // The exponent scales power away from the reference clock: move the reference
+                // off the selected mode's clock (for both sides) to see it.
+                let off_ref = format!("power.reference_clock_mhz={}", base.clock_mhz() * 2.0);
+                let (before, sets) = if key == "power.clock_exponent" {
+                    let shifted = sim::device::load_device(name, std::slice::from_ref(&off_ref))
+                        .unwrap_or_else(|e| panic!("{name}: {e}"));
+                    (figures(&shifted), vec![off_ref, set.clone()])
+                } else {
+                    (before, vec![set.clone()])
+                };
+                let changed = sim::device::load_device(name, &sets)
                     .unwrap_or_else(|e| panic!("{name}: {set}: {e}"));
                 let after = figures(&changed);
                 // A key of another mode or format moves nothing in this one: check it there.
