@@ -54,6 +54,9 @@ pub enum Command {
     /// Charts as PNG or SVG: Pareto front, breakdown, latency vs context, roofline, tornado.
     #[command(subcommand)]
     Plot(cmd::plot::PlotCommand),
+    /// Measured-device baselines: fit a device to your measurements, validate it.
+    #[command(subcommand)]
+    Baseline(cmd::baseline::BaselineCommand),
     /// Explore a design space: every point simulated in parallel, streamed to results.csv.
     Sweep(cmd::sweep::SweepArgs),
     /// Run a study's sweep and write its report beside the EdgeCIM paper's figures (report.md).
@@ -146,6 +149,7 @@ fn dispatch(cmd_: Command) -> anyhow::Result<()> {
         Command::Sensitivity(args) => cmd::sensitivity::run(args),
         Command::Simulate(args) => cmd::simulate::run(args),
         Command::Plot(c) => cmd::plot::run(c),
+        Command::Baseline(c) => cmd::baseline::run(c),
         Command::Sweep(args) => cmd::sweep::run(args),
         Command::Study(args) => cmd::study::run(args),
         Command::Merge(args) => cmd::merge::run(args),

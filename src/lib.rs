@@ -2,6 +2,7 @@
 //! share, the sensitivity analysis built on them (`sensitivity`), and the command line itself
 //! (`cli`). The work itself lives in the `workloads`, `sim`, `mappings` and `reports` crates.
 
+pub mod baseline;
 pub mod bench;
 pub mod cli;
 #[doc(hidden)]

@@ -482,6 +482,39 @@ fn bad_inputs() -> Vec<(&'static str, Vec<&'static str>)> {
                 "r.svg",
             ],
         ),
+        (
+            "baseline fit",
+            vec![
+                "baseline",
+                "fit",
+                "orin-nano",
+                "missing.csv",
+                "-o",
+                "d.toml",
+            ],
+        ),
+        (
+            "baseline validate",
+            vec![
+                "baseline",
+                "validate",
+                "orin-nano",
+                "--set",
+                "power_mode=25w",
+            ],
+        ),
+        (
+            "baseline predict",
+            vec![
+                "baseline",
+                "predict",
+                "sa8255p",
+                "-m",
+                "llama3.2-1b",
+                "--format",
+                "q8_0",
+            ],
+        ),
         ("sweep", vec!["sweep", "r.csv", "-o", "out"]),
         ("study", vec!["study", "r.csv", "-o", "out"]),
         ("merge", vec!["merge", "r.csv", "-o", "merged"]),
@@ -566,6 +599,17 @@ fn unwritable_outputs() -> Vec<(&'static str, Vec<&'static str>)> {
         (
             "plot sensitivity",
             vec!["plot", "sensitivity", "s.json", "-o", "/proc/s.png"],
+        ),
+        (
+            "baseline fit",
+            vec![
+                "baseline",
+                "fit",
+                "orin-nano",
+                "baselines/orin-nano.csv",
+                "-o",
+                "/proc/d.toml",
+            ],
         ),
         ("sweep", vec!["sweep", "s.toml", "-o", "/proc/nope"]),
         ("study", vec!["study", "s.toml", "-o", "/proc/nope"]),

@@ -164,7 +164,7 @@ fn roofline_devices_get_a_roofline_summary() {
             "--model",
             "llama3.2-1b",
             "--config",
-            "orin-nano",
+            "sim/tests/fixtures/roofline-device.toml",
             "--prompt",
             "16",
         ])

@@ -12,7 +12,6 @@ const PRESETS: &[&str] = &[
     "edgecim-attn-65nm",
     "cim-small-65nm",
     "cim-analog-65nm",
-    "orin-nano",
 ];
 
 fn cimsim() -> Command {
@@ -73,10 +72,10 @@ fn configs_lists_every_preset_with_its_figures() {
     assert!(default_line.contains("102.4 GB/s"), "{default_line}");
     let orin = out
         .lines()
-        .find(|l| l.starts_with("orin-nano "))
-        .unwrap_or_else(|| panic!("no orin row:\n{out}"));
+        .find(|l| l.starts_with("orin-nano-super "))
+        .unwrap_or_else(|| panic!("no orin-nano-super row:\n{out}"));
     assert!(
-        orin.contains("roofline") && orin.contains("68.0 GB/s"),
+        orin.contains("device") && orin.contains("102.0 GB/s") && orin.contains("llama.cpp"),
         "{orin}"
     );
 
@@ -85,7 +84,8 @@ fn configs_lists_every_preset_with_its_figures() {
         .as_array()
         .map(|a| a.iter().filter_map(|r| r["name"].as_str()).collect())
         .unwrap_or_default();
-    assert_eq!(names, PRESETS);
+    let devices = ["orin-nano-super", "orin-nano", "sa8255p"];
+    assert_eq!(names, [PRESETS, &devices[..]].concat());
 }
 
 #[test]
@@ -146,12 +146,16 @@ fn set_overrides_nested_keys() {
     let j = json_of(&stdout_of(&[
         "config",
         "show",
-        "orin-nano",
+        "orin-nano-super",
         "--json",
         "--set",
-        "roofline.peak_tops=40",
+        "power_mode=25w",
     ]));
-    assert_eq!(j["roofline"]["peak_tops"].as_f64(), Some(40.0));
+    assert_eq!(j["power_mode"].as_str(), Some("25w"));
+    assert!(
+        j.get("macro").is_none(),
+        "a device has no CIM sections: {j}"
+    );
 }
 
 #[test]

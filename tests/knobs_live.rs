@@ -71,7 +71,11 @@ impl Setting {
                 vec!["clock.freq_mhz=50", "technology.threshold_voltage_v=0.2"],
                 "balanced-pipeline",
             ),
-            Setting::Roofline => ("orin-nano", vec![], "balanced-pipeline"),
+            Setting::Roofline => (
+                "sim/tests/fixtures/roofline-device.toml",
+                vec![],
+                "balanced-pipeline",
+            ),
             Setting::AttentionArray => (
                 "edgecim-65nm",
                 ATTENTION_ARRAY.to_vec(),

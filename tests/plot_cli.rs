@@ -378,7 +378,7 @@ fn roofline_places_decode_and_prefill() {
             "--model",
             "smollm2-135m",
             "--config",
-            "orin-nano",
+            "sim/tests/fixtures/roofline-device.toml",
             "-o",
         ])
         .arg(&svg)
@@ -386,7 +386,7 @@ fn roofline_places_decode_and_prefill() {
         .success();
     let text = svg_text(&svg);
     for t in [
-        "Roofline: smollm2-135m on orin-nano",
+        "Roofline: smollm2-135m on sim/tests/fixtures/roofline-device.toml",
         "Arithmetic intensity",
         "decode",
         "prefill",

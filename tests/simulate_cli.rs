@@ -173,7 +173,13 @@ fn csv_and_trace_files_are_written() {
 fn analytic_and_roofline_run_through_the_same_command() {
     let a = simulate_json(&[&SMALL[..], &["--fidelity", "analytic"]].concat());
     assert_eq!(a["fidelity"], "analytic");
-    let r = simulate_json(&[&SMALL[..], &["--config", "orin-nano"]].concat());
+    let r = simulate_json(
+        &[
+            &SMALL[..],
+            &["--config", "sim/tests/fixtures/roofline-device.toml"],
+        ]
+        .concat(),
+    );
     assert_eq!(r["fidelity"], "roofline");
     assert_eq!(a["macs"], r["macs"]);
     let c = simulate_json(&SMALL);
@@ -282,12 +288,14 @@ fn several_models_give_one_row_each() {
             "--model",
             "all",
             "--config",
-            "orin-nano",
+            "sim/tests/fixtures/roofline-device.toml",
             "--markdown",
         ])
         .assert()
         .success()
-        .stdout(predicate::str::contains("| phi3.5-mini | orin-nano | - |"))
+        .stdout(predicate::str::contains(
+            "| phi3.5-mini | sim/tests/fixtures/roofline-device.toml | - |",
+        ))
         .stdout(predicate::function(|s: &str| s.lines().count() == 15));
     // A bad name anywhere in the list fails before anything runs.
     cimsim()

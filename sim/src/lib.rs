@@ -3,6 +3,7 @@
 
 pub mod components;
 pub mod config;
+pub mod device;
 pub mod engine;
 pub mod program;
 

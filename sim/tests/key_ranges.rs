@@ -138,7 +138,12 @@ fn advertised_ranges_are_the_enforced_ranges_for_every_key_of_every_preset() {
         }
     }
     let all: Vec<String> = key_info(None).into_iter().map(|i| i.key).collect();
-    let untested: Vec<&String> = all.iter().filter(|k| !r.tested.contains(*k)).collect();
+    // No shipped preset is a roofline any more (the baselines are `kind = "device"`, checked
+    // in `sim::device`); the `roofline.` keys are left until that kind is removed.
+    let untested: Vec<&String> = all
+        .iter()
+        .filter(|k| !r.tested.contains(*k) && !k.starts_with("roofline."))
+        .collect();
     assert!(untested.is_empty(), "keys no preset can test: {untested:?}");
     assert!(
         r.failures.is_empty(),

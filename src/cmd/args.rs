@@ -18,7 +18,7 @@ use sim::config::{load_config, HardwareConfig, DEFAULT_PRESET};
 use std::path::PathBuf;
 
 /// `--model` help: the shipped models, from the registry.
-fn model_help() -> String {
+pub fn model_help() -> String {
     format!(
         "A shipped model ({}), a card (.toml) or a Hugging Face config.json; `simulate` also \
          takes several separated by commas, or `all`",

@@ -44,7 +44,7 @@ struct Row {
     clock: String,
     dram: String,
     bandwidth_gbps: Option<f64>,
-    area_mm2: f64,
+    area_mm2: Option<f64>,
 }
 
 fn row(cfg: &HardwareConfig) -> Row {
@@ -62,7 +62,7 @@ fn row(cfg: &HardwareConfig) -> Row {
             clock: "-".into(),
             dram,
             bandwidth_gbps: Some(r.bandwidth_gbps),
-            area_mm2: r.area_mm2,
+            area_mm2: Some(r.area_mm2),
         },
         _ => Row {
             name: cfg.name.clone(),
@@ -80,7 +80,7 @@ fn row(cfg: &HardwareConfig) -> Row {
             clock: format!("{} MHz", cfg.clock.freq_mhz),
             dram,
             bandwidth_gbps: cfg.dram_spec().ok().map(|s| s.peak_bandwidth_gbps()),
-            area_mm2: area_mm2(cfg).total_mm2,
+            area_mm2: Some(area_mm2(cfg).total_mm2),
         },
     }
 }
@@ -91,6 +91,21 @@ pub fn run_configs(args: ConfigsArgs) -> anyhow::Result<()> {
         .map(|n| preset(n).map(|c| row(&c)))
         .collect::<Option<_>>()
         .ok_or_else(|| anyhow::anyhow!("an embedded preset does not load"))?;
+    let mut rows = rows;
+    for name in sim::device::device_preset_names() {
+        let d = sim::device::load_device(name, &[])
+            .map_err(|e| anyhow::anyhow!("an embedded device preset does not load: {e}"))?;
+        rows.push(Row {
+            name: d.name.clone(),
+            kind: "device",
+            macros: "-".into(),
+            macro_size: "-".into(),
+            clock: format!("{} MHz ({})", d.clock_mhz(), d.power_mode),
+            dram: d.runtime.clone(),
+            bandwidth_gbps: Some(d.bandwidth_gbps),
+            area_mm2: None,
+        });
+    }
     if args.json {
         let list: Vec<_> = rows
             .iter()
@@ -111,7 +126,7 @@ pub fn run_configs(args: ConfigsArgs) -> anyhow::Result<()> {
         "macros",
         "macro size",
         "clock",
-        "DRAM",
+        "DRAM (device: runtime)",
         "peak bandwidth",
         "area",
     ];
@@ -127,7 +142,7 @@ pub fn run_configs(args: ConfigsArgs) -> anyhow::Result<()> {
                 r.dram.clone(),
                 r.bandwidth_gbps
                     .map_or("-".into(), |b| format!("{b:.1} GB/s")),
-                format!("{:.1} mm²", r.area_mm2),
+                r.area_mm2.map_or("-".into(), |a| format!("{a:.1} mm²")),
             ]
         })
         .collect();
@@ -170,6 +185,19 @@ fn print_capacity(cfg: &HardwareConfig) {
 
 pub fn run_config(cmd: ConfigCommand) -> anyhow::Result<()> {
     match cmd {
+        ConfigCommand::Show { config, json, set } if sim::device::is_device(&config) => {
+            let dev = sim::device::load_device(&config, &set.set).map_err(bad_input)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&dev)?);
+            } else if let (Some(text), true) =
+                (sim::device::device_preset_text(&config), set.set.is_empty())
+            {
+                print!("{text}");
+            } else {
+                print!("{}", dev.to_toml_string());
+            }
+            Ok(())
+        }
         ConfigCommand::Show { config, json, set } => {
             let set = set.set;
             let cfg = load_config(&config, &set).map_err(bad_input)?;
@@ -182,6 +210,14 @@ pub fn run_config(cmd: ConfigCommand) -> anyhow::Result<()> {
             } else {
                 print!("{}", cfg.to_toml_string());
                 print_capacity(&cfg);
+            }
+            Ok(())
+        }
+        ConfigCommand::Keys { hardware } if sim::device::is_device(hardware.config()?) => {
+            let dev = sim::device::load_device(hardware.config()?, &hardware.set.set)
+                .map_err(bad_input)?;
+            for (key, value) in dev.key_values() {
+                println!("{key}  (now {value})");
             }
             Ok(())
         }

@@ -3,6 +3,7 @@
 //! (temporary file + rename, so a failed run never leaves half a file).
 
 pub mod args;
+pub mod baseline;
 pub mod bench;
 pub mod compile;
 pub mod config;

@@ -38,6 +38,15 @@ pub struct SimulateArgs {
     /// with --exact every task of every step. The file's `otherData.coverage` says which.
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
+    /// Compare with a measured-device baseline (orin-nano-super, orin-nano, sa8255p or a
+    /// device file): its predicted figures for the same model and workload on its own runtime,
+    /// and the ratios (decode tokens/s, tokens/J system and chip), in the table and the JSON.
+    #[arg(long, value_name = "DEVICE")]
+    pub baseline: Option<String>,
+    /// Override one key of the --baseline device, e.g. `--baseline-set power_mode=25w`
+    /// (repeatable; `cimsim config keys -c DEVICE` lists them).
+    #[arg(long, value_name = "KEY.PATH=VALUE", requires = "baseline")]
+    pub baseline_set: Vec<String>,
 }
 
 pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
@@ -66,6 +75,15 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
         .map(|m| load_model(m).map_err(bad_input))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let cfg = args.run.hardware.load()?;
+    let device = match &args.baseline {
+        Some(name) => Some(sim::device::load_device(name, &args.baseline_set).map_err(bad_input)?),
+        None => None,
+    };
+    if device.is_some() && (args.markdown || args.csv.is_some() || cards.len() > 1) {
+        return Err(bad_input(
+            "--baseline takes a single --model and the table or --json output",
+        ));
+    }
     let opts = RunOptions {
         prompt_tokens: args.prompt.prompt,
         generate_tokens: args.generate.generate,
@@ -109,6 +127,27 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
             path,
             chrome_trace_json_with_coverage(&trace, &coverage).as_bytes(),
         )?;
+    }
+    let comparisons = match &device {
+        Some(dev) => cards
+            .iter()
+            .zip(&records)
+            .map(|(card, r)| comparison(dev, card, r))
+            .collect::<anyhow::Result<Vec<_>>>()?,
+        None => Vec::new(),
+    };
+    if let ([one], [cmp]) = (records.as_slice(), comparisons.as_slice()) {
+        if args.json {
+            let mut v = serde_json::to_value(one)?;
+            if let Some(obj) = v.as_object_mut() {
+                obj.insert("baseline".into(), serde_json::to_value(cmp)?);
+            }
+            println!("{}", serde_json::to_string_pretty(&v)?);
+        } else {
+            print!("{}", render_table(one));
+            print!("{}", render_comparison(cmp));
+        }
+        return Ok(());
     }
     if args.json {
         let text = match records.as_slice() {
@@ -325,4 +364,102 @@ fn fmt_bytes(b: u64) -> String {
     } else {
         format!("{b} B")
     }
+}
+
+/// A measured-device baseline beside a run: its predicted figures and the run's ratios to it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BaselineComparison {
+    pub device: String,
+    pub runtime: String,
+    pub power_mode: String,
+    pub weights: String,
+    /// `measured` (fitted to rail power) or `estimate` (no public power measurement).
+    pub energy: String,
+    pub decode_tokens_per_s: f64,
+    pub decode_tokens_per_j: f64,
+    pub decode_chip_tokens_per_j: f64,
+    pub ttft_s: f64,
+    /// This run's figure ÷ the baseline's.
+    pub decode_tokens_per_s_ratio: Option<f64>,
+    pub decode_tokens_per_j_ratio: Option<f64>,
+    pub decode_chip_tokens_per_j_ratio: Option<f64>,
+    /// What each energy figure is.
+    pub energy_basis: String,
+}
+
+fn comparison(
+    dev: &sim::device::DeviceConfig,
+    card: &workloads::ModelCard,
+    r: &RunRecord,
+) -> anyhow::Result<BaselineComparison> {
+    let w = crate::baseline::DeviceWorkload {
+        weights: dev.weights.default.clone(),
+        prompt_tokens: r.prompt_tokens,
+        generate_tokens: r.generated_tokens,
+        context_tokens: None,
+        power_mode: None,
+    };
+    let p = crate::baseline::predict(dev, card, &w).map_err(bad_input)?;
+    let ratio = |a: Option<f64>, b: f64| a.map(|a| a / b);
+    Ok(BaselineComparison {
+        device: dev.name.clone(),
+        runtime: dev.runtime.clone(),
+        power_mode: dev.power_mode.clone(),
+        weights: dev.weights.default.clone(),
+        energy: dev.power.energy.name().into(),
+        decode_tokens_per_s: p.decode_tokens_per_s,
+        decode_tokens_per_j: p.decode_tokens_per_j,
+        decode_chip_tokens_per_j: p.decode_chip_tokens_per_j,
+        ttft_s: p.ttft_s,
+        decode_tokens_per_s_ratio: ratio(r.decode_tokens_per_s, p.decode_tokens_per_s),
+        decode_tokens_per_j_ratio: ratio(r.decode_tokens_per_j, p.decode_tokens_per_j),
+        decode_chip_tokens_per_j_ratio: ratio(
+            r.decode_chip_tokens_per_j,
+            p.decode_chip_tokens_per_j,
+        ),
+        energy_basis: format!(
+            "system: this design's whole energy vs the device board (VDD_IN = chip + {} W); \
+             chip: this design's chip energy vs the device's accelerator rail \
+             (VDD_CPU_GPU_CV on a Jetson); device energy {}",
+            dev.power.board_overhead_w,
+            dev.power.energy.name()
+        ),
+    })
+}
+
+/// The baseline section of the plain-text summary.
+fn render_comparison(c: &BaselineComparison) -> String {
+    use std::fmt::Write as _;
+    let mark = crate::baseline::estimate_mark_of(&c.energy);
+    let x = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.2}x"));
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "\nbaseline {} ({}, {} weights, mode {}; energy {})",
+        c.device, c.runtime, c.weights, c.power_mode, c.energy
+    );
+    let _ = writeln!(
+        s,
+        "  {:<22} {:>12.2} tokens/s     this design {}",
+        "decode throughput",
+        c.decode_tokens_per_s,
+        x(c.decode_tokens_per_s_ratio)
+    );
+    let _ = writeln!(
+        s,
+        "  {:<22} {:>12.3} tokens/J{mark} this design {}",
+        "decode tok/J system",
+        c.decode_tokens_per_j,
+        x(c.decode_tokens_per_j_ratio)
+    );
+    let _ = writeln!(
+        s,
+        "  {:<22} {:>12.3} tokens/J{mark} this design {}",
+        "decode tok/J chip",
+        c.decode_chip_tokens_per_j,
+        x(c.decode_chip_tokens_per_j_ratio)
+    );
+    let _ = writeln!(s, "  {:<22} {}", "time to first token", fmt_s(c.ttft_s));
+    let _ = writeln!(s, "  (energy: {})", c.energy_basis);
+    s
 }

@@ -662,10 +662,18 @@ mod tests {
         };
         for (model, config) in [
             ("smollm2-135m", "edgecim-65nm"),
-            ("qwen3-0.6b", "orin-nano"),
+            ("qwen3-0.6b", "roofline-device"),
         ] {
             let card = workloads::shipped(model).unwrap();
-            let cfg = sim::config::preset(config).unwrap();
+            let cfg = match config {
+                "roofline-device" => sim::config::parse_config(
+                    include_str!("../../sim/tests/fixtures/roofline-device.toml"),
+                    config,
+                    &[],
+                )
+                .unwrap(),
+                _ => sim::config::preset(config).unwrap(),
+            };
             let strategy = strategy_by_name(mappings::DEFAULT_STRATEGY).unwrap();
             let (prefill, decode, sampling) =
                 run_analytic(&card, &cfg, &w, strategy.as_ref(), true).unwrap();

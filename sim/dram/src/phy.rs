@@ -4,7 +4,7 @@
 //! Model: area = data pins of all channels × the family's area per DQ (the PHY's command /
 //! address and clocking lanes folded in); I/O energy per bit = the spec's own VDDQ read term
 //! (VDDQ·IDDQ4R·burst / bits of a burst) where it has one, else the family's figure. Figures
-//! per family are [INFERRED] (docs/sources.md, "DRAM standards and edge presets"): no vendor
+//! per family are [INFERRED] (docs/sources.md §14, "DRAM standards and edge presets"): no vendor
 //! publishes PHY areas, so they are set from the pin counts and bump pitches the standards
 //! imply: a PCB-facing DDR/LPDDR lane ≈ 0.04 mm² per DQ (x32 ≈ 1.3 mm²), a GDDR lane with its
 //! faster, terminated drivers 0.06 mm², an HBM lane under 55 µm microbumps 0.01 mm² (the

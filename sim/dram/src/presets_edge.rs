@@ -2,7 +2,7 @@
 //! 128-bit legacy-mode channel, 8 per stack) and GDDR6-16000 (the two x16 channels of one
 //! device side by side). Each is ONE channel; `dram.channels` sets the count (16 × LPDDR5X =
 //! 273 GB/s, 8 × HBM2E = one 409.6 GB/s stack, 4 × GDDR6 = 256 GB/s). Every figure carries its
-//! source (docs/sources.md, section "DRAM standards and edge presets"); [INFERRED] marks
+//! source (docs/sources.md §14, "DRAM standards and edge presets"); [INFERRED] marks
 //! derived values. Timing in cycles is the nanosecond figure ÷ tCK, rounded up.
 
 use crate::spec::*;

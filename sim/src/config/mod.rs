@@ -44,6 +44,14 @@ pub fn load_config(
     if let Some(text) = preset_text(name_or_path) {
         return parse_config(text, &preset_origin(name_or_path), overrides);
     }
+    if crate::device::is_device(name_or_path) {
+        return Err(ConfigError::Invalid {
+            origin: name_or_path.to_string(),
+            message: "a measured-device baseline (kind = \"device\"), not a CIM design: compare \
+                      against it with `simulate --baseline`, or use `cimsim baseline validate`"
+                .into(),
+        });
+    }
     let path = Path::new(name_or_path);
     let looks_like_path = name_or_path.contains(['/', '\\']) || name_or_path.ends_with(".toml");
     if !path.exists() && !looks_like_path {

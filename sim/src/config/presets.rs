@@ -26,7 +26,6 @@ const PRESETS: &[(&str, &str)] = &[
         "cim-analog-65nm",
         include_str!("../../presets/cim-analog-65nm.toml"),
     ),
-    ("orin-nano", include_str!("../../presets/orin-nano.toml")),
 ];
 
 const NAMES: &[&str] = &[
@@ -35,7 +34,6 @@ const NAMES: &[&str] = &[
     "edgecim-attn-65nm",
     "cim-small-65nm",
     "cim-analog-65nm",
-    "orin-nano",
 ];
 
 /// Preset names, the default first.

@@ -76,7 +76,7 @@ fn presets_cover_the_required_designs() {
         (d.dram.preset.as_str(), d.dram.channels),
         ("lpddr5-6400", 4)
     );
-    let orin = preset("orin-nano").unwrap_or_else(|| panic!("orin-nano"));
+    let orin = roofline_fixture();
     assert_eq!(orin.kind, HardwareKind::Roofline);
     assert_eq!(orin.roofline.as_ref().map(|r| r.bandwidth_gbps), Some(68.0));
     let analog = preset("cim-analog-65nm").unwrap_or_else(|| panic!("analog"));
@@ -89,7 +89,7 @@ fn presets_cover_the_required_designs() {
 fn key_paths_are_exactly_the_schema_leaves() {
     // A configuration with every optional part present.
     let mut full = preset("cim-analog-65nm").unwrap_or_else(|| panic!("analog"));
-    full.roofline = preset("orin-nano").and_then(|o| o.roofline);
+    full.roofline = roofline_fixture().roofline;
     full.dram.energy_pj_per_bit = Some(5.0);
     full.chip.global_buffer.area_mm2 = Some(1.0);
     full.chip.global_buffer.leakage_mw = Some(1.0);
@@ -491,4 +491,14 @@ fn cim_presets_write_weights_faster_than_dram_delivers_them() {
             "{name}: {write_gbps} vs {dram_gbps}"
         );
     }
+}
+
+/// The roofline test fixture (the shipped baselines are devices now, `crate::device`).
+fn roofline_fixture() -> HardwareConfig {
+    parse_config(
+        include_str!("../../tests/fixtures/roofline-device.toml"),
+        "roofline-device.toml",
+        &[],
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
 }
