@@ -85,6 +85,9 @@ pub struct Study {
     pub fidelity: String,
     pub axes: Vec<String>,
     pub models: Vec<String>,
+    /// The sweep's workload (what a baseline is predicted on too).
+    pub prompt_tokens: u64,
+    pub generate_tokens: u64,
     pub points: usize,
     pub feasible: usize,
     /// Per model (in the spec's order): best tokens/s, best tokens/J.
@@ -165,6 +168,12 @@ pub fn load(dir: &Path) -> Result<Study, String> {
         .filter_map(|m| m.as_str().map(str::to_string))
         .collect();
     let spec = meta["spec"].as_str().unwrap_or("?").to_string();
+    let tokens = |k: &str| {
+        checked["workload"][k]
+            .as_u64()
+            .ok_or_else(|| bad(&meta_path, format!("checked_spec.workload.{k} missing")))
+    };
+    let (prompt_tokens, generate_tokens) = (tokens("prompt_tokens")?, tokens("generate_tokens")?);
     let fidelity = meta["fidelity"].as_str().unwrap_or("?").to_string();
 
     let path = dir.join(RESULTS_FILE);
@@ -244,7 +253,10 @@ pub fn load(dir: &Path) -> Result<Study, String> {
             dram_j_per_byte: if bytes > 0.0 { dram_j / bytes } else { 0.0 },
         });
     }
-    Ok(analyse(spec, fidelity, axes, models, total, points))
+    let mut study = analyse(spec, fidelity, axes, models, total, points);
+    study.prompt_tokens = prompt_tokens;
+    study.generate_tokens = generate_tokens;
+    Ok(study)
 }
 
 /// The report's figures from the feasible points.
@@ -316,6 +328,8 @@ pub fn analyse(
         fidelity,
         axes,
         models,
+        prompt_tokens: 0,
+        generate_tokens: 0,
         points: total,
         feasible: points.len(),
         best,

@@ -12,7 +12,9 @@ pub struct BaselineRow {
     pub model: String,
     pub device: String,
     pub device_tokens_per_s: f64,
+    /// System (board) and chip (accelerator rail) energy efficiency of the device.
     pub device_tokens_per_j: f64,
+    pub device_chip_tokens_per_j: f64,
     /// The device's energy is modelled, not measured.
     pub energy_estimated: bool,
     /// The paper's ratios for this comparison, when it published them.
@@ -178,30 +180,37 @@ pub fn render(s: &Study, baselines: &[BaselineRow]) -> String {
     } else {
         let _ = writeln!(
             o,
-            "The model's fastest design for throughput and its most efficient design for energy \
-             (system energy on both sides; a device's energy marked * is modelled, not measured).\n"
+            "This study's fastest design of the model against the device's decode tokens/s, and \
+             its most efficient design against the device's tokens/J: system energy (this \
+             design's chip and DRAM against the device's board rail) and chip energy (this \
+             chip against the device's accelerator rail). A device energy marked * is modelled, \
+             not measured. Devices are predicted by their calibrated presets (`cimsim baseline \
+             validate`) on the study's workload, {} prompt and {} generated tokens.\n",
+            s.prompt_tokens, s.generate_tokens
         );
         let _ = writeln!(
             o,
-            "| model | device | device tokens/s | device tokens/J | throughput x | paper | efficiency x | paper |"
+            "| model | device | device tokens/s | device tokens/J (chip) | throughput x | paper | efficiency x, system | efficiency x, chip | paper |"
         );
-        let _ = writeln!(o, "|---|---|---:|---:|---:|---:|---:|---:|");
+        let _ = writeln!(o, "|---|---|---:|---:|---:|---:|---:|---:|---:|");
         for b in baselines {
             let Some((f, e)) = s.best.iter().find(|(f, _)| f.model == b.model) else {
                 continue;
             };
             let opt = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.2}x"));
+            let star = if b.energy_estimated { "*" } else { "" };
             let _ = writeln!(
                 o,
-                "| {} | {} | {:.2} | {:.3}{} | {:.2}x | {} | {:.2}x | {} |",
+                "| {} | {} | {:.2} | {:.3}{star} ({:.3}{star}) | {:.2}x | {} | {:.2}x | {:.2}x | {} |",
                 b.model,
                 b.device,
                 b.device_tokens_per_s,
                 b.device_tokens_per_j,
-                if b.energy_estimated { "*" } else { "" },
+                b.device_chip_tokens_per_j,
                 f.decode_tokens_per_s / b.device_tokens_per_s,
                 opt(b.paper_throughput_x),
                 e.decode_tokens_per_j / b.device_tokens_per_j,
+                e.decode_chip_tokens_per_j / b.device_chip_tokens_per_j,
                 opt(b.paper_efficiency_x),
             );
         }
