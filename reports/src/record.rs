@@ -99,7 +99,8 @@ pub struct RunRecord {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub decode_dram_idle_s_per_step: BTreeMap<String, f64>,
     /// Per decode step (mean), the time refreshes blocked the DRAM, averaged over its ranks
-    /// (part of the busy time); absent without a DRAM command model (`analytic`).
+    /// (refreshes x tRFC / ranks, in busy or idle time alike); absent without a DRAM command
+    /// model (`analytic`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decode_dram_refresh_s_per_step: Option<f64>,
 }

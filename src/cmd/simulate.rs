@@ -338,7 +338,7 @@ fn dram_per_step_table(s: &mut String, r: &RunRecord) {
     if let Some(refresh) = r.decode_dram_refresh_s_per_step {
         let _ = writeln!(
             s,
-            "  busy, blocked by refresh {:>10} {:>6.1} %",
+            "  refreshing (per rank)  {:>12} {:>6.1} %",
             fmt_s(refresh),
             refresh / step_s * 100.0
         );

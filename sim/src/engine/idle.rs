@@ -20,9 +20,9 @@
 //!   next step's weights cannot be fetched then.
 //!
 //! The causes add up to the program's time minus the DRAM's busy time, exactly (a property the
-//! engine tests hold). Refresh is not an idle cause in this sense: a refreshing rank blocks
-//! requests that are in flight, so it lengthens busy time; the engine reports it separately
-//! (`PhaseStats::dram_refresh_ps`).
+//! engine tests hold). Refresh is not an idle cause in this sense: a rank refreshes in busy
+//! and idle time alike (while busy it delays the requests in flight); the engine reports the
+//! time refreshing separately (`PhaseStats::dram_refresh_ps`).
 
 use std::collections::BTreeMap;
 

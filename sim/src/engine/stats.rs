@@ -199,7 +199,8 @@ pub struct PhaseStats {
     /// present; see `engine::idle`). They add up to `time_ps - busy_ps["dram"]`.
     pub dram_idle_ps: BTreeMap<String, u64>,
     /// Time the DRAM's refreshes blocked it, averaged over its ranks (refreshes x tRFC ÷
-    /// ranks); 0 at `analytic` fidelity. Part of the DRAM's busy time, not of its idle time.
+    /// ranks); 0 at `analytic` fidelity. Refreshes fall in busy and idle time alike: not an idle
+    /// cause.
     pub dram_refresh_ps: u64,
     /// Macro MACs ÷ (peak macro MAC rate x elapsed time), in [0, 1].
     pub macro_utilization: f64,
