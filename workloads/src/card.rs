@@ -2,6 +2,10 @@
 //! (unknown keys rejected) and its validation (every size non-zero and bounded, heads consistent).
 
 use crate::error::WorkloadError;
+use crate::structure::{
+    expand, explicit, DeltanetSpec, LayerKind, LayerSpec, Mamba2Spec, Mixer, Mlp, MoeSpec,
+    ShortConvSpec,
+};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -42,9 +46,56 @@ pub struct ModelCard {
     pub max_context: u64,
     pub norm_eps: f64,
     pub rope_theta: f64,
-    /// MLP activation; only `silu` (SwiGLU) is modelled.
+    /// MLP activation: `silu` (SwiGLU) or `gelu_tanh` (GeGLU, Gemma).
     #[serde(default = "default_activation")]
     pub activation: String,
+    /// Window W of `sliding_attention` layers, in positions (required when any layer has one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sliding_window: Option<u64>,
+    /// A bias on the attention output projection too (gpt-oss; `qkv_bias` covers q, k and v).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub attention_out_bias: bool,
+    /// A learned sink logit per attention head (gpt-oss).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub attention_sinks: bool,
+    /// What `qk_norm` normalises: `head` (one gain per head dim, Qwen3) or `projection` (the
+    /// whole q and k projections, OLMoE).
+    #[serde(default, skip_serializing_if = "QkNormScope::is_head")]
+    pub qk_norm_scope: QkNormScope,
+    /// Four norms per layer (before and after both the mixer and the MLP, Gemma 3) instead of
+    /// two.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub sandwich_norm: bool,
+    /// Each layer's mixer and MLP; absent = every layer full attention and a dense MLP.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layers: Option<LayerSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mamba2: Option<Mamba2Spec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deltanet: Option<DeltanetSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub short_conv: Option<ShortConvSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moe: Option<MoeSpec>,
+}
+
+/// What a `qk_norm` gain vector spans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QkNormScope {
+    #[default]
+    Head,
+    Projection,
+}
+
+impl QkNormScope {
+    fn is_head(&self) -> bool {
+        *self == QkNormScope::Head
+    }
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 fn default_activation() -> String {
@@ -52,7 +103,7 @@ fn default_activation() -> String {
 }
 
 /// Activations the decoder graph knows how to model.
-pub const SUPPORTED_ACTIVATIONS: &[&str] = &["silu"];
+pub const SUPPORTED_ACTIVATIONS: &[&str] = &["silu", "gelu_tanh"];
 
 // Bounds keep every count of the crate well inside u64 (the largest product, layers x hidden x
 // intermediate x 3, stays below 2^56) while being orders of magnitude above any small model.
@@ -223,7 +274,206 @@ impl ModelCard {
                 ),
             ));
         }
+        self.validate_structure(source_name)?;
         Ok(())
+    }
+
+    /// The `[layers]` table and the sections its layer kinds need: every needed section
+    /// present with sizes in range, every present section used by some layer.
+    fn validate_structure(&self, source_name: &str) -> Result<(), WorkloadError> {
+        let err = |key: &str, message: String| WorkloadError::CardValue {
+            source_name: source_name.to_string(),
+            key: key.to_string(),
+            message,
+        };
+        let kinds = self.try_layer_kinds().map_err(|(key, m)| err(key, m))?;
+        let uses = |m: Mixer| kinds.iter().any(|k| k.mixer == m);
+        let uses_mlp = |m: Mlp| kinds.iter().any(|k| k.mlp == m);
+        let positive = |key: &str, v: u64, max: u64| {
+            if v == 0 || v > max {
+                Err(err(key, format!("{v} is out of range; allowed 1..={max}")))
+            } else {
+                Ok(())
+            }
+        };
+        // A section no layer uses would be silently ignored: refuse it instead.
+        let unused = |key: &str, needed_by: &str| {
+            err(
+                key,
+                format!("no layer uses it (it describes {needed_by} layers); remove it"),
+            )
+        };
+        let needs = |key: &str, mixer: &str| {
+            err(
+                key,
+                format!("missing; required because a layer is `{mixer}`"),
+            )
+        };
+        match (uses(Mixer::SlidingAttention), self.sliding_window) {
+            (true, None) => return Err(needs("sliding_window", "sliding_attention")),
+            (true, Some(w)) => positive("sliding_window", w, MAX_CONTEXT)?,
+            (false, Some(_)) => return Err(unused("sliding_window", "`sliding_attention`")),
+            (false, None) => {}
+        }
+        let mamba = uses(Mixer::Mamba2) || uses(Mixer::AttentionMamba2);
+        match (mamba, &self.mamba2) {
+            (true, None) => return Err(needs("mamba2", "mamba2")),
+            (true, Some(m)) => {
+                positive("mamba2.heads", u64::from(m.heads), u64::from(MAX_HEADS))?;
+                positive("mamba2.head_dim", m.head_dim, MAX_HEAD_DIM)?;
+                positive("mamba2.state_size", m.state_size, MAX_HEAD_DIM)?;
+                positive("mamba2.groups", u64::from(m.groups), u64::from(MAX_HEADS))?;
+                positive("mamba2.conv_kernel", m.conv_kernel, 64)?;
+                if !m.heads.is_multiple_of(m.groups) {
+                    return Err(err(
+                        "mamba2.groups",
+                        format!("{} must divide mamba2.heads = {}", m.groups, m.heads),
+                    ));
+                }
+            }
+            (false, Some(_)) => return Err(unused("mamba2", "`mamba2` or `attention_mamba2`")),
+            (false, None) => {}
+        }
+        match (uses(Mixer::Deltanet), &self.deltanet) {
+            (true, None) => return Err(needs("deltanet", "deltanet")),
+            (true, Some(d)) => {
+                let heads = u64::from(MAX_HEADS);
+                positive("deltanet.key_heads", u64::from(d.key_heads), heads)?;
+                positive("deltanet.value_heads", u64::from(d.value_heads), heads)?;
+                positive("deltanet.key_head_dim", d.key_head_dim, MAX_HEAD_DIM)?;
+                positive("deltanet.value_head_dim", d.value_head_dim, MAX_HEAD_DIM)?;
+                positive("deltanet.conv_kernel", d.conv_kernel, 64)?;
+                if !d.value_heads.is_multiple_of(d.key_heads) {
+                    return Err(err(
+                        "deltanet.value_heads",
+                        format!(
+                            "{} must be a multiple of deltanet.key_heads = {}",
+                            d.value_heads, d.key_heads
+                        ),
+                    ));
+                }
+            }
+            (false, Some(_)) => return Err(unused("deltanet", "`deltanet`")),
+            (false, None) => {}
+        }
+        match (uses(Mixer::ShortConv), &self.short_conv) {
+            (true, None) => return Err(needs("short_conv", "short_conv")),
+            (true, Some(c)) => positive("short_conv.kernel", c.kernel, 64)?,
+            (false, Some(_)) => return Err(unused("short_conv", "`short_conv`")),
+            (false, None) => {}
+        }
+        match (uses_mlp(Mlp::Moe), &self.moe) {
+            (true, None) => {
+                return Err(err(
+                    "moe",
+                    "missing; required because a layer's MLP is `moe`".to_string(),
+                ))
+            }
+            (true, Some(m)) => {
+                positive("moe.experts", u64::from(m.experts), 1 << 16)?;
+                if m.top_k == 0 || m.top_k > m.experts {
+                    return Err(err(
+                        "moe.top_k",
+                        format!(
+                            "{} is out of range; allowed 1..={} (moe.experts)",
+                            m.top_k, m.experts
+                        ),
+                    ));
+                }
+                positive(
+                    "moe.expert_intermediate_size",
+                    m.expert_intermediate_size,
+                    MAX_INTERMEDIATE,
+                )?;
+                if m.shared_experts > 0 {
+                    positive(
+                        "moe.shared_intermediate_size",
+                        m.shared_intermediate_size,
+                        MAX_INTERMEDIATE,
+                    )?;
+                } else if m.shared_intermediate_size > 0 {
+                    return Err(err(
+                        "moe.shared_intermediate_size",
+                        "set, but moe.shared_experts = 0; set both or neither".to_string(),
+                    ));
+                }
+                if !(m.routing_skew.is_finite() && (0.0..=16.0).contains(&m.routing_skew)) {
+                    return Err(err(
+                        "moe.routing_skew",
+                        format!("{} is out of range; allowed 0..=16", m.routing_skew),
+                    ));
+                }
+            }
+            (false, Some(_)) => return Err(unused("moe", "`moe` MLP")),
+            (false, None) => {}
+        }
+        Ok(())
+    }
+
+    /// Each layer's mixer and MLP, in layer order.
+    pub fn layer_kinds(&self) -> Vec<LayerKind> {
+        // A validated card always resolves; an unvalidated one falls back to the uniform form.
+        self.try_layer_kinds().unwrap_or_else(|_| {
+            vec![
+                LayerKind {
+                    mixer: Mixer::Attention,
+                    mlp: Mlp::Dense,
+                };
+                self.num_layers as usize
+            ]
+        })
+    }
+
+    /// [`ModelCard::layer_kinds`], or the key and message of what is wrong with `[layers]`.
+    fn try_layer_kinds(&self) -> Result<Vec<LayerKind>, (&'static str, String)> {
+        let n = self.num_layers;
+        let default_mlp = if self.moe.is_some() {
+            Mlp::Moe
+        } else {
+            Mlp::Dense
+        };
+        let Some(spec) = &self.layers else {
+            return Ok((0..n)
+                .map(|_| LayerKind {
+                    mixer: Mixer::Attention,
+                    mlp: default_mlp,
+                })
+                .collect());
+        };
+        let mixers = match (&spec.mixers, &spec.mixer_pattern) {
+            (Some(_), Some(_)) => {
+                return Err((
+                    "layers.mixer_pattern",
+                    "give either layers.mixers or layers.mixer_pattern, not both".to_string(),
+                ))
+            }
+            (Some(list), None) => explicit(list, n).map_err(|m| ("layers.mixers", m))?,
+            (None, Some(runs)) => expand(runs, n).map_err(|m| ("layers.mixer_pattern", m))?,
+            (None, None) => vec![Mixer::Attention; n as usize],
+        };
+        let mlps = match (&spec.mlps, &spec.mlp_pattern) {
+            (Some(_), Some(_)) => {
+                return Err((
+                    "layers.mlp_pattern",
+                    "give either layers.mlps or layers.mlp_pattern, not both".to_string(),
+                ))
+            }
+            (Some(list), None) => explicit(list, n).map_err(|m| ("layers.mlps", m))?,
+            (None, Some(runs)) => expand(runs, n).map_err(|m| ("layers.mlp_pattern", m))?,
+            (None, None) => vec![default_mlp; n as usize],
+        };
+        Ok(mixers
+            .into_iter()
+            .zip(mlps)
+            .map(|(mixer, mlp)| LayerKind { mixer, mlp })
+            .collect())
+    }
+
+    /// Whether every layer is full attention with a dense MLP (the cards before layer kinds).
+    pub fn is_uniform_dense(&self) -> bool {
+        self.layer_kinds()
+            .iter()
+            .all(|k| k.mixer == Mixer::Attention && k.mlp == Mlp::Dense)
     }
 
     /// Query width: attention heads x head dim.
@@ -266,6 +516,16 @@ mod tests {
             norm_eps: 1e-6,
             rope_theta: 10000.0,
             activation: "silu".into(),
+            sliding_window: None,
+            attention_out_bias: false,
+            attention_sinks: false,
+            qk_norm_scope: QkNormScope::Head,
+            sandwich_norm: false,
+            layers: None,
+            mamba2: None,
+            deltanet: None,
+            short_conv: None,
+            moe: None,
         }
     }
 
@@ -299,7 +559,7 @@ mod tests {
             ((|c| c.nope_layers = vec![2, 1]), "nope_layers"),
             ((|c| c.norm_eps = 0.0), "norm_eps"),
             ((|c| c.rope_theta = f64::NAN), "rope_theta"),
-            ((|c| c.activation = "gelu".into()), "activation"),
+            ((|c| c.activation = "relu".into()), "activation"),
             ((|c| c.name = "a b".into()), "name"),
             ((|c| c.vocab_size = 1 << 30), "vocab_size"),
             ((|c| c.head_dim = 8192), "head_dim"),

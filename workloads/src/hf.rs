@@ -213,6 +213,16 @@ pub fn import_hf_str(
             .unwrap_or(arch.default_norm_eps),
         rope_theta,
         activation,
+        sliding_window: None,
+        attention_out_bias: false,
+        attention_sinks: false,
+        qk_norm_scope: crate::card::QkNormScope::Head,
+        sandwich_norm: false,
+        layers: None,
+        mamba2: None,
+        deltanet: None,
+        short_conv: None,
+        moe: None,
     };
     card.validate(&path.display().to_string())
         .map_err(|e| match e {

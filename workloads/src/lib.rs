@@ -1,7 +1,9 @@
 //! Model cards, Hugging Face `config.json` import, the decoder graph and analytic counts.
 //! Knows nothing about hardware.
 //!
-//! A [`ModelCard`] describes a Llama-family decoder-only model. [`build_graph`] turns a card, a
+//! A [`ModelCard`] describes a decoder-only model: a Llama-family decoder by default, or any mix
+//! of attention, sliding-window attention, Mamba2, gated DeltaNet and short-conv mixers with
+//! dense or mixture-of-experts MLPs, layer by layer. [`build_graph`] turns a card, a
 //! [`Phase`] (prefill of P tokens or a decode step at KV length L) and a batch into a
 //! [`DecoderGraph`] of ops whose MACs equal the closed forms [`phase_macs`] and
 //! [`workload_macs`] exactly.
@@ -12,10 +14,14 @@ mod error;
 mod graph;
 mod hf;
 mod shipped;
+mod structure;
 
-pub use card::{ModelCard, SUPPORTED_ACTIVATIONS};
+pub use card::{ModelCard, QkNormScope, SUPPORTED_ACTIVATIONS};
 pub use counts::{decode_kv_lens, phase_macs, workload_macs, ModelCounts, Phase, Workload};
 pub use error::WorkloadError;
 pub use graph::{build_graph, DecoderGraph, Op, OpKind};
 pub use hf::{import_hf_file, import_hf_str, SUPPORTED_MODEL_TYPES};
 pub use shipped::{load_model, shipped, shipped_names, shipped_toml};
+pub use structure::{
+    DeltanetSpec, LayerKind, LayerSpec, Mamba2Spec, Mixer, Mlp, MoeSpec, Run, ShortConvSpec, MIXERS,
+};
