@@ -152,7 +152,12 @@ fn check_fidelity(fidelity: RunFidelity) {
     for (setting, keys) in &settings {
         // `macro.kind`'s alternative needs (or forbids) the `macro.adc` table: it has its own
         // test below.
-        let keys: Vec<&String> = keys.iter().filter(|k| *k != "macro.kind").collect();
+        // `chip.vector.gelu_cycles_per_element` acts only on GeGLU models (this analysis runs
+        // a SwiGLU one): `gelu_cost_moves_a_geglu_model` holds it.
+        let keys: Vec<&String> = keys
+            .iter()
+            .filter(|k| *k != "macro.kind" && *k != "chip.vector.gelu_cycles_per_element")
+            .collect();
         // The roofline device's keys (and `kind`, which picks it) describe a device baseline,
         // not a CIM design; they are the device-baseline issue's to hold.
         if *setting == Setting::Roofline {
@@ -312,4 +317,49 @@ fn the_macro_kind_moves_figures() {
         assert!(a.area_mm2 > d.area_mm2, "{fidelity:?}: the ADCs cost area");
         assert_ne!(a.decode_j_per_token, d.decode_j_per_token, "{fidelity:?}");
     }
+}
+
+#[test]
+fn gelu_cost_moves_a_geglu_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let card = workloads::shipped_toml("smollm2-135m")
+        .unwrap()
+        .replace("activation = \"silu\"", "activation = \"gelu_tanh\"")
+        .replace("name = \"smollm2-135m\"", "name = \"smollm2-135m-geglu\"");
+    assert!(card.contains("gelu_tanh"));
+    let path = dir.path().join("geglu.toml");
+    std::fs::write(&path, card).unwrap();
+    let tokens_per_s = |set: &[&str]| -> f64 {
+        let mut args = vec![
+            "simulate",
+            "-m",
+            path.to_str().unwrap(),
+            "--fidelity",
+            "analytic",
+            "-g",
+            "4",
+            "--json",
+        ];
+        for s in set {
+            args.extend(["--set", s]);
+        }
+        let out = assert_cmd::Command::cargo_bin("cimsim")
+            .unwrap()
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["decode_tokens_per_s"].as_f64().unwrap()
+    };
+    let base = tokens_per_s(&[]);
+    let slow = tokens_per_s(&["chip.vector.gelu_cycles_per_element=500"]);
+    assert!(
+        slow < base,
+        "GELU cost 500 cycles: {slow} tokens/s, default {base}"
+    );
 }

@@ -17,10 +17,11 @@
 
 use crate::hw::HwNumbers;
 use crate::layout::{bytes_of, BIAS_BITS};
-use crate::lower::{merge_factor, vector_work};
+use crate::lower::{merge_factor, MatrixJob};
 use crate::pipeline::{Pipeline, StreamedOp};
 use crate::strategy::{CompileContext, MappingPlan, MappingStrategy};
 use crate::tiling::MatrixTiling;
+use crate::work::{work, Work};
 use crate::MappingError;
 use serde::Serialize;
 use sim::components::{
@@ -31,7 +32,7 @@ use sim::components::{
 use sim::config::{AttentionPlacement, HardwareKind, WeightPath};
 use sim::program::VectorOp;
 use std::collections::BTreeMap;
-use workloads::{DecoderGraph, Op, OpKind, Phase};
+use workloads::{expected_distinct_experts, DecoderGraph, Op, Phase};
 
 /// What limits a phase (or an op).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -270,22 +271,22 @@ impl Eval<'_> {
 
     /// Returns the op's ready time.
     fn op(&mut self, op: &Op, ready: f64) -> Result<f64, MappingError> {
-        match op.kind {
-            OpKind::Linear {
+        match work(op) {
+            Work::Matrix {
                 in_features,
                 out_features,
-            }
-            | OpKind::LmHead {
-                in_features,
-                out_features,
-            } => self.linear(op, ready, in_features, out_features),
-            OpKind::AttentionScore {
-                queries, kv_len, ..
-            }
-            | OpKind::AttentionValue {
-                queries, kv_len, ..
+                then,
             } => {
-                let cached = kv_len.saturating_sub(queries);
+                let end = self.linear(&MatrixJob::of(op, in_features, out_features), op, ready)?;
+                Ok(self.passes(&then, end, op, false))
+            }
+            Work::Experts {
+                top_k,
+                in_features,
+                width,
+                ..
+            } => self.experts(op, ready, top_k, (in_features, width)),
+            Work::Attention { cached, .. } => {
                 let mut at = ready;
                 let mut dram_s = 0.0;
                 let mut bytes = 0;
@@ -304,8 +305,9 @@ impl Eval<'_> {
                 Ok(end)
             }
             // Costed when the layer ends, where the Program emits it (see `lower.rs`).
-            OpKind::KvAppend => Ok(ready),
-            OpKind::Embedding => {
+            Work::KvAppend => Ok(ready),
+            Work::Recurrent => Ok(self.recurrent(op, ready)),
+            Work::Embedding => {
                 let row = bytes_of(self.ctx.card.hidden_size, u64::from(self.ctx.weight_bits));
                 let bytes = op.tokens.saturating_mul(row);
                 let at = self.dram(bytes, false, ready);
@@ -313,18 +315,109 @@ impl Eval<'_> {
                 self.note(op, bytes, self.hw.dram_s(bytes), 0.0, 0.0, vs);
                 Ok(end)
             }
-            _ => {
-                let mut at = ready;
-                let mut total = 0.0;
-                for (vop, elements) in vector_work(op) {
-                    let (end, vs) = self.vector(vop, elements, 0, at);
-                    at = end;
-                    total += vs;
-                }
-                self.note(op, 0, 0.0, 0.0, 0.0, total);
-                Ok(at)
-            }
+            Work::Vector(passes) => Ok(self.passes(&passes, ready, op, true)),
         }
+    }
+
+    /// Vector passes one after the other from `ready`; `own` notes them as the op's estimate
+    /// (else they are the tail of a matrix op, already noted).
+    fn passes(&mut self, passes: &[(VectorOp, u64)], ready: f64, op: &Op, own: bool) -> f64 {
+        let mut at = ready;
+        let mut total = 0.0;
+        for &(vop, elements) in passes {
+            let (end, vs) = self.vector(vop, elements, 0, at);
+            at = end;
+            total += vs;
+        }
+        if own {
+            self.note(op, 0, 0.0, 0.0, 0.0, total);
+        } else if let (true, Some(est)) = (self.keep_ops, self.ops.last_mut()) {
+            est.vector_s += total;
+            est.bound = bound_of(&est.busy());
+        }
+        at
+    }
+
+    /// Routed experts under uniform-or-skewed routing in expectation: the `D` distinct experts
+    /// the phase's rows are expected to touch (`workloads::expected_distinct_experts`,
+    /// fractional) stream as one gate/up matrix `in x 2 width D` and one down matrix
+    /// `width D x in`, each expert's rows (`rows x top_k / D` on average) through its share.
+    fn experts(
+        &mut self,
+        op: &Op,
+        ready: f64,
+        top_k: u32,
+        shape: (u64, u64),
+    ) -> Result<f64, MappingError> {
+        let (in_f, width) = shape;
+        let moe = self
+            .ctx
+            .card
+            .moe
+            .as_ref()
+            .ok_or_else(|| MappingError::UnmappableOp {
+                op: op.name.clone(),
+                reason: "an experts op needs the card's [moe] section".to_string(),
+            })?;
+        let distinct = expected_distinct_experts(moe, op.tokens).max(1e-9);
+        let choices = op.tokens.saturating_mul(u64::from(top_k));
+        let vectors = ((choices as f64 / distinct).round() as u64).max(1);
+        let widen = |w: u64| ((w as f64 * distinct).round() as u64).max(1);
+        let biased = op.bias_elements > 0;
+        let name = format!("{}.expected", op.name);
+        let up = MatrixJob {
+            name: &name,
+            in_features: in_f,
+            out_features: widen(2 * width),
+            vectors,
+            macs: choices.saturating_mul(in_f).saturating_mul(2 * width),
+            bias_elements: if biased { widen(2 * width) } else { 0 },
+        };
+        let end = self.linear(&up, op, ready)?;
+        let elements = choices.saturating_mul(width);
+        let end = self.passes(
+            &[(VectorOp::Silu, elements), (VectorOp::Add, elements)],
+            end,
+            op,
+            false,
+        );
+        let down = MatrixJob {
+            name: &name,
+            in_features: widen(width),
+            out_features: in_f,
+            vectors,
+            macs: choices.saturating_mul(width).saturating_mul(in_f),
+            bias_elements: if biased {
+                ((in_f as f64 * distinct).round() as u64).max(1)
+            } else {
+                0
+            },
+        };
+        self.linear(&down, op, end)
+    }
+
+    /// A conv or state update: state read (decode) and written unless on chip, MACs on the
+    /// vector unit. The write is off the critical path, as the Program emits it at the layer's
+    /// end.
+    fn recurrent(&mut self, op: &Op, ready: f64) -> f64 {
+        let bits = u64::from(self.ctx.kv_bits);
+        let read = bytes_of(op.state_read_elements, bits);
+        let write = bytes_of(op.state_write_elements, bits);
+        let mut at = ready;
+        let (mut bytes, mut dram_s) = (0, 0.0);
+        if !self.plan.state_on_chip && read > 0 {
+            at = at.max(self.dram(read, false, 0.0));
+            bytes += read;
+            dram_s += self.hw.dram_s(read);
+        }
+        let (end, vs) = self.vector(VectorOp::Mac, op.macs, op.macs, at);
+        if !self.plan.state_on_chip && write > 0 {
+            self.dram(write, true, end);
+            bytes += write;
+            dram_s += self.hw.dram_s(write);
+        }
+        self.note(op, bytes, dram_s, 0.0, 0.0, vs);
+        end
     }
 
     /// The DRAM writes of a KV append whose inputs were ready at `ready`.
@@ -332,8 +425,20 @@ impl Eval<'_> {
         if self.plan.kv_on_chip {
             return;
         }
+        // A sliding layer keeps only its window of a long prompt.
+        let capacity = match (op.layer, phase) {
+            (Some(l), Phase::Prefill { .. }) => {
+                let kinds = self.ctx.card.layer_kinds();
+                kinds.get(l as usize).map_or(u64::MAX, |k| {
+                    self.ctx
+                        .card
+                        .kv_positions(k.mixer, self.ctx.card.max_context)
+                })
+            }
+            (None, _) | (_, Phase::Decode { .. }) => u64::MAX,
+        };
         let positions = match phase {
-            Phase::Prefill { tokens } => tokens,
+            Phase::Prefill { tokens } => tokens.min(capacity),
             Phase::Decode { .. } => 1,
         };
         let bytes = positions.saturating_mul(self.kv_row_bytes());
@@ -421,15 +526,16 @@ impl Eval<'_> {
         start + dur
     }
 
-    fn linear(&mut self, op: &Op, ready: f64, in_f: u64, out_f: u64) -> Result<f64, MappingError> {
+    fn linear(&mut self, job: &MatrixJob, op: &Op, ready: f64) -> Result<f64, MappingError> {
+        let (in_f, out_f) = (job.in_features, job.out_features);
         let hw = &self.hw;
         let tiling = MatrixTiling::new(in_f, out_f, hw.tile);
         let tiles = tiling.tiles().max(1);
         let wb = u64::from(self.ctx.weight_bits);
         let bits = tiling.weights() * wb;
         let bytes = bytes_of(tiling.weights(), wb);
-        let bias_bytes = bytes_of(op.bias_elements, BIAS_BITS);
-        let vectors = op.tokens;
+        let bias_bytes = bytes_of(job.bias_elements, BIAS_BITS);
+        let vectors = job.vectors;
 
         let ic = &self.ctx.cfg.chip.interconnect;
         let act_bytes = bytes_of(vectors.saturating_mul(in_f), u64::from(hw.activation_bits));
@@ -443,7 +549,7 @@ impl Eval<'_> {
 
         let mut est = OpEstimate {
             name: if self.keep_ops {
-                op.name.clone()
+                job.name.to_string()
             } else {
                 String::new()
             },
@@ -461,7 +567,7 @@ impl Eval<'_> {
             bound: Bound::Compute,
         };
         let mut bias_end = 0.0;
-        let end = if let Some(slot) = self.plan.resident.get(&op.name).copied() {
+        let end = if let Some(slot) = self.plan.resident.get(job.name).copied() {
             est.resident = true;
             est.macros = slot.macros;
             let mut write_end = 0.0;
@@ -482,7 +588,7 @@ impl Eval<'_> {
             let c = self.hw.compute_s(1, vectors);
             est.compute_s = c;
             self.t.busy[B_COMPUTE] += c;
-            self.macro_energy(written, op.macs, slot.macros.saturating_mul(vectors));
+            self.macro_energy(written, job.macs, slot.macros.saturating_mul(vectors));
             self.run_private(write_end.max(tr_end), c)
         } else {
             let s = self.plan.stream.ok_or_else(|| MappingError::UnmappableOp {
@@ -518,7 +624,7 @@ impl Eval<'_> {
             let write = n_full as f64 * w_full + w_rem;
             let compute = n_full as f64 * c_full + c_rem;
             let passes = (n_full * m * k + macros_rem * tpm_rem).saturating_mul(vectors);
-            self.macro_energy(bits, op.macs, passes);
+            self.macro_energy(bits, job.macs, passes);
             if bias_bytes > 0 {
                 bias_end = self.dram(bias_bytes, false, 0.0);
             }
@@ -604,7 +710,7 @@ impl Eval<'_> {
             }
         };
         let mut end = end;
-        if op.bias_elements > 0 {
+        if job.bias_elements > 0 {
             let (e, vs) = self.vector(
                 VectorOp::Add,
                 vectors.saturating_mul(out_f),
@@ -718,7 +824,7 @@ pub fn analytic_phase_with(
             .neighbors_directed(node, petgraph::Direction::Incoming)
             .map(|p| ready[p.index()])
             .fold(0.0, f64::max);
-        if matches!(op.kind, OpKind::KvAppend) {
+        if work(op) == Work::KvAppend {
             pending = Some((op, at));
         }
         ready[node.index()] = ev.op(op, at)?;

@@ -17,8 +17,8 @@
 
 use crate::hw::HwNumbers;
 use crate::strategy::{
-    group_u32, kv_fits_on_chip, linear_vectors, CompileContext, MappingPlan, MappingStrategy,
-    StreamPlan,
+    group_u32, kv_fits_on_chip, linear_vectors, state_fits_on_chip, CompileContext, MappingPlan,
+    MappingStrategy, StreamPlan,
 };
 use crate::MappingError;
 use std::collections::BTreeMap;
@@ -81,6 +81,7 @@ impl MappingStrategy for BalancedPipeline {
             }),
             resident: BTreeMap::new(),
             load_resident: false,
+            state_on_chip: state_fits_on_chip(ctx, batch),
             kv_on_chip: kv_fits_on_chip(ctx, phase, batch),
             rationale: format!(
                 "{stages} stages x {per_stage} macros (balanced stage size {ideal} macros: \

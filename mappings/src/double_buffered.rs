@@ -4,7 +4,8 @@
 
 use crate::hw::HwNumbers;
 use crate::strategy::{
-    group_u32, kv_fits_on_chip, CompileContext, MappingPlan, MappingStrategy, StreamPlan,
+    group_u32, kv_fits_on_chip, state_fits_on_chip, CompileContext, MappingPlan, MappingStrategy,
+    StreamPlan,
 };
 use crate::MappingError;
 use std::collections::BTreeMap;
@@ -49,6 +50,7 @@ impl MappingStrategy for DoubleBuffered {
             }),
             resident: BTreeMap::new(),
             load_resident: false,
+            state_on_chip: state_fits_on_chip(ctx, batch),
             kv_on_chip: kv_fits_on_chip(ctx, phase, batch),
             rationale: format!("2 halves of {half} macros in ping-pong"),
         })

@@ -10,7 +10,8 @@
 //! the cached positions `0..n` of a layer are one contiguous range and appending a position is
 //! one write.
 
-use workloads::ModelCard;
+use crate::work::{work, Work};
+use workloads::{build_graph, ModelCard, OpKind, Phase};
 
 /// Alignment of every region.
 pub const REGION_ALIGN_BYTES: u64 = 4096;
@@ -37,51 +38,75 @@ pub struct WeightMatrix {
     pub tied_to_embedding: bool,
 }
 
-/// Every matrix a token streams through, in graph order: per layer q/k/v (or fused qkv), o,
-/// gate/up (or fused gate_up), down; then the LM head. Closed form from the card alone.
+/// Every matrix of the model, in graph order: per layer the mixer's projections (q/k/v or
+/// fused qkv, o; a recurrent mixer's in/out projections), the MoE router, every routed expert's
+/// fused gate/up and down (`layerN.experts.E.gate_up_proj` / `.down_proj`), the shared experts
+/// or the dense MLP's gate/up (or fused gate_up) and down; then the LM head. Read off the
+/// decoder graph, so a new op kind with weights needs no change here.
 pub fn weight_matrices(card: &ModelCard) -> Vec<WeightMatrix> {
-    let h = card.hidden_size;
-    let q = card.q_dim();
-    let kv = card.kv_dim();
-    let i = card.intermediate_size;
+    let graph = build_graph(card, Phase::Decode { kv_len: 1 }, 1);
     let mut out = Vec::new();
-    for l in 0..card.num_layers {
-        let mut push = |name: &str, in_f: u64, out_f: u64, bias: u64| {
-            out.push(WeightMatrix {
-                name: format!("layer{l}.{name}"),
-                layer: Some(l),
-                in_features: in_f,
-                out_features: out_f,
-                bias_elements: bias,
-                tied_to_embedding: false,
-            })
-        };
-        let bias = |n: u64| if card.qkv_bias { n } else { 0 };
-        if card.fused_qkv {
-            push("qkv_proj", h, q + 2 * kv, bias(q + 2 * kv));
-        } else {
-            push("q_proj", h, q, bias(q));
-            push("k_proj", h, kv, bias(kv));
-            push("v_proj", h, kv, bias(kv));
+    for op in graph.ops_in_order() {
+        match work(op) {
+            Work::Matrix {
+                in_features,
+                out_features,
+                ..
+            } => out.push(WeightMatrix {
+                name: op.name.clone(),
+                layer: op.layer,
+                in_features,
+                out_features,
+                bias_elements: op.bias_elements,
+                tied_to_embedding: card.tie_word_embeddings
+                    && matches!(op.kind, OpKind::LmHead { .. }),
+            }),
+            Work::Experts {
+                experts,
+                in_features,
+                width,
+                ..
+            } => {
+                let biased = op.bias_elements > 0;
+                for e in 0..experts {
+                    for (what, in_f, out_f) in [
+                        ("gate_up_proj", in_features, 2 * width),
+                        ("down_proj", width, in_features),
+                    ] {
+                        out.push(WeightMatrix {
+                            name: expert_matrix_name(&op.name, e, what),
+                            layer: op.layer,
+                            in_features: in_f,
+                            out_features: out_f,
+                            bias_elements: if biased { out_f } else { 0 },
+                            tied_to_embedding: false,
+                        });
+                    }
+                }
+            }
+            Work::Embedding
+            | Work::Attention { .. }
+            | Work::KvAppend
+            | Work::Recurrent
+            | Work::Vector(_) => {}
         }
-        push("o_proj", q, h, 0);
-        if card.fused_gate_up {
-            push("gate_up_proj", h, 2 * i, 0);
-        } else {
-            push("gate_proj", h, i, 0);
-            push("up_proj", h, i, 0);
-        }
-        push("down_proj", i, h, 0);
     }
-    out.push(WeightMatrix {
-        name: "lm_head".to_string(),
-        layer: None,
-        in_features: h,
-        out_features: card.vocab_size,
-        bias_elements: 0,
-        tied_to_embedding: card.tie_word_embeddings,
-    });
     out
+}
+
+/// The name of routed expert `expert`'s matrix `what` (`gate_up_proj` or `down_proj`) of the
+/// experts op `op`.
+pub fn expert_matrix_name(op: &str, expert: u32, what: &str) -> String {
+    format!("{op}.{expert}.{what}")
+}
+
+/// Recurrent state of one op (conv window or SSM / DeltaNet state) for the whole batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateRegion {
+    /// The op that reads and writes it (`layer3.ssm_scan`, `layer3.ssm_conv`, ...).
+    pub op: String,
+    pub addr: u64,
+    pub bytes: u64,
 }
 
 /// Where one matrix lives.
@@ -106,12 +131,14 @@ pub struct MemoryLayout {
     /// Bytes of one embedding row (`hidden` weights).
     pub embedding_row_bytes: u64,
     pub vocab_size: u64,
-    /// `(k_addr, v_addr)` per layer.
-    pub kv_regions: Vec<(u64, u64)>,
+    /// `(k_addr, v_addr, positions)` per layer; `None` for a layer without attention. A full
+    /// attention layer holds the model's context, a sliding one its window (a ring).
+    pub kv_regions: Vec<Option<(u64, u64, u64)>>,
     /// Bytes of one cached position of one layer's K (or V), all sequences of the batch.
     pub kv_row_bytes: u64,
-    /// Positions each KV region can hold (the model's context).
-    pub kv_positions: u64,
+    /// Recurrent state, after the KV cache, one region per stateful op, stored at the KV
+    /// precision.
+    pub state_regions: Vec<StateRegion>,
     pub end_addr: u64,
 }
 
@@ -143,14 +170,35 @@ impl MemoryLayout {
             });
         }
         let kv_row_bytes = bytes_of(batch.saturating_mul(card.kv_dim()), u64::from(kv_bits));
-        let kv_positions = card.max_context;
-        let region = align(kv_row_bytes.saturating_mul(kv_positions));
         let mut kv_regions = Vec::new();
-        for _ in 0..card.num_layers {
+        for kind in card.layer_kinds() {
+            if !kind.mixer.has_attention() {
+                kv_regions.push(None);
+                continue;
+            }
+            let positions = card.kv_positions(kind.mixer, card.max_context);
+            let region = align(kv_row_bytes.saturating_mul(positions));
             let k = next;
             let v = k.saturating_add(region);
             next = v.saturating_add(region);
-            kv_regions.push((k, v));
+            kv_regions.push(Some((k, v, positions)));
+        }
+        let mut state_regions = Vec::new();
+        let graph = build_graph(card, Phase::Decode { kv_len: 1 }, 1);
+        for op in graph.ops_in_order() {
+            if op.state_write_elements == 0 {
+                continue;
+            }
+            let bytes = bytes_of(
+                batch.saturating_mul(op.state_write_elements),
+                u64::from(kv_bits),
+            );
+            state_regions.push(StateRegion {
+                op: op.name.clone(),
+                addr: next,
+                bytes,
+            });
+            next = align(next.saturating_add(bytes));
         }
         MemoryLayout {
             weight_bits,
@@ -162,7 +210,7 @@ impl MemoryLayout {
             vocab_size: card.vocab_size,
             kv_regions,
             kv_row_bytes,
-            kv_positions,
+            state_regions,
             end_addr: next,
         }
     }
@@ -177,11 +225,32 @@ impl MemoryLayout {
         self.embedding_addr + (token % self.vocab_size.max(1)) * self.embedding_row_bytes
     }
 
-    /// Address of position `pos` of layer `layer`'s K (`value = false`) or V cache.
+    /// Address of position `pos` of layer `layer`'s K (`value = false`) or V cache; a sliding
+    /// layer's cache is a ring of its window.
     pub fn kv_addr(&self, layer: u32, value: bool, pos: u64) -> Option<u64> {
-        let (k, v) = *self.kv_regions.get(layer as usize)?;
+        let (k, v, positions) = (*self.kv_regions.get(layer as usize)?)?;
         let base = if value { v } else { k };
-        Some(base.saturating_add(pos.saturating_mul(self.kv_row_bytes)))
+        // Full-attention regions hold the whole context, so only a window ever wraps.
+        let slot = if pos >= positions && positions > 0 {
+            pos % positions
+        } else {
+            pos
+        };
+        Some(base.saturating_add(slot.saturating_mul(self.kv_row_bytes)))
+    }
+
+    /// Positions layer `layer`'s KV cache holds (0 without attention).
+    pub fn kv_capacity(&self, layer: u32) -> u64 {
+        self.kv_regions
+            .get(layer as usize)
+            .copied()
+            .flatten()
+            .map_or(0, |(_, _, positions)| positions)
+    }
+
+    /// The state region of op `name`.
+    pub fn state(&self, name: &str) -> Option<&StateRegion> {
+        self.state_regions.iter().find(|r| r.op == name)
     }
 }
 
@@ -212,7 +281,8 @@ mod tests {
         assert_eq!(l.matrix("lm_head").map(|r| r.addr), Some(0));
         // KV: 2 sequences x 2 kv heads x 64 dims x 1 byte = 256 bytes per position.
         assert_eq!(l.kv_row_bytes, 256);
-        let (k0, v0) = l.kv_regions[0];
+        let (k0, v0, positions) = l.kv_regions[0].expect("an attention layer");
+        assert_eq!(positions, c.max_context);
         assert!(k0 >= prev_end && v0 > k0);
         assert_eq!(l.kv_addr(0, true, 3), Some(v0 + 3 * 256));
         assert_eq!(l.kv_addr(c.num_layers, false, 0), None);

@@ -25,6 +25,7 @@ mod sequential;
 mod strategy;
 pub mod tiling;
 mod traffic;
+mod work;
 
 pub use analytic::{
     analytic_phase, analytic_phase_with, AnalyticPhase, AnalyticSetup, Bound, OpEstimate,

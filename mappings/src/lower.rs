@@ -29,14 +29,15 @@
 //! Tasks on one resource run in program order, so "the last task of this op on each group"
 //! stands for all of the op's tasks there; that keeps dependency lists short.
 
-use crate::layout::{MatrixRegion, MemoryLayout};
+use crate::layout::{expert_matrix_name, MatrixRegion, MemoryLayout};
 use crate::strategy::{CompileContext, MappingPlan, StreamPlan};
 use crate::tiling::{MatrixTiling, TileShape};
+use crate::work::{work, Work};
 use crate::MappingError;
 use sim::config::{AttentionPlacement, WeightPath};
 use sim::program::{DataClass, Program, Resource, TaskId, TaskKind, VectorOp};
 use std::collections::VecDeque;
-use workloads::{DecoderGraph, Op, OpKind, Phase};
+use workloads::{draw_routing, routing_seed, DecoderGraph, Op, Phase};
 
 /// Streamed group fills per phase before consecutive fills of a group are merged into one
 /// batch (a macro then runs several tiles per task). Keeps a decode step of a 4B model well
@@ -74,6 +75,44 @@ struct Lowerer<'a> {
     via_global_buffer: bool,
     macros_per_tile: u64,
     tiles: u64,
+    /// The phase, for KV positions and the MoE routing draw.
+    phase: Phase,
+    /// State writes of the current layer, emitted when it ends (like its KV append).
+    state_writes: Vec<(u64, u64, Vec<TaskId>, u32, Option<u32>)>,
+}
+
+/// One matrix product to lower: which stored matrix, its shape, the rows through it.
+pub(crate) struct MatrixJob<'a> {
+    /// The stored matrix (and residency key).
+    pub name: &'a str,
+    pub in_features: u64,
+    pub out_features: u64,
+    pub vectors: u64,
+    pub macs: u64,
+    pub bias_elements: u64,
+}
+
+impl<'a> MatrixJob<'a> {
+    /// The job of a graph op with its own weight matrix.
+    pub fn of(op: &'a Op, in_features: u64, out_features: u64) -> MatrixJob<'a> {
+        MatrixJob {
+            name: &op.name,
+            in_features,
+            out_features,
+            vectors: op.tokens,
+            macs: op.macs,
+            bias_elements: op.bias_elements,
+        }
+    }
+}
+
+/// A seed identifying the phase for the routing draw: a decode step's KV length, or the prompt
+/// length of a prefill (high bit set, so the two never collide).
+pub(crate) fn phase_seed(phase: Phase) -> u64 {
+    match phase {
+        Phase::Decode { kv_len } => kv_len,
+        Phase::Prefill { tokens } => tokens | (1 << 63),
+    }
 }
 
 /// Bytes a buffer holds for tasks that have not drained them yet: (draining task, bytes),
@@ -183,8 +222,8 @@ impl Lowerer<'_> {
     /// Lowers one op; returns the tasks whose completion means its output is ready.
     fn op(&mut self, op: &Op, inputs: &[TaskId]) -> Result<Vec<TaskId>, MappingError> {
         let label = self.prog.label(&op.name);
-        let out = match op.kind {
-            OpKind::Embedding => {
+        let out = match work(op) {
+            Work::Embedding => {
                 let mut last = None;
                 for row in 0..op.tokens {
                     let addr = self
@@ -196,41 +235,170 @@ impl Lowerer<'_> {
                 let deps: Vec<TaskId> = inputs.iter().copied().chain(last).collect();
                 vec![self.vector(VectorOp::Copy, op.act_write_elements, &deps, label, op)]
             }
-            OpKind::RmsNorm
-            | OpKind::Rope
-            | OpKind::Softmax
-            | OpKind::Residual
-            | OpKind::Argmax
-            | OpKind::Activation => {
-                let mut deps = inputs.to_vec();
-                for (vop, elements) in vector_work(op) {
-                    let t = self.vector(vop, elements, &deps, label, op);
-                    deps = vec![t];
-                }
-                deps
-            }
+            Work::Vector(passes) => self.passes(&passes, inputs.to_vec(), label, op),
             // Emitted later by `lower` (see there); consumers only need the new K and V.
-            OpKind::KvAppend => inputs.to_vec(),
-            OpKind::AttentionScore {
-                queries, kv_len, ..
-            } => {
-                vec![self.attention(op, inputs, label, false, kv_len.saturating_sub(queries))?]
+            Work::KvAppend => inputs.to_vec(),
+            Work::Attention { value, cached } => {
+                vec![self.attention(op, inputs, label, value, cached)?]
             }
-            OpKind::AttentionValue {
-                queries, kv_len, ..
-            } => {
-                vec![self.attention(op, inputs, label, true, kv_len.saturating_sub(queries))?]
-            }
-            OpKind::Linear {
+            Work::Matrix {
                 in_features,
                 out_features,
+                then,
+            } => {
+                let job = MatrixJob::of(op, in_features, out_features);
+                let ready = self.linear(&job, op, inputs, label)?;
+                self.passes(&then, ready, label, op)
             }
-            | OpKind::LmHead {
+            Work::Experts {
+                experts,
                 in_features,
-                out_features,
-            } => self.linear(op, inputs, label, in_features, out_features)?,
+                width,
+                ..
+            } => self.experts(op, inputs, label, experts, (in_features, width))?,
+            Work::Recurrent => vec![self.recurrent(op, inputs, label)?],
         };
         Ok(out)
+    }
+
+    /// Vector passes one after the other, the first after `deps`.
+    fn passes(
+        &mut self,
+        passes: &[(VectorOp, u64)],
+        mut deps: Vec<TaskId>,
+        label: u32,
+        op: &Op,
+    ) -> Vec<TaskId> {
+        for &(vop, elements) in passes {
+            let t = self.vector(vop, elements, &deps, label, op);
+            deps = vec![t];
+        }
+        deps
+    }
+
+    /// The routed experts the phase's tokens go to (a seeded draw, see
+    /// `workloads::routing`): per expert with tokens, its gate/up matrix, the activation and
+    /// its down matrix, each row through only its own experts.
+    fn experts(
+        &mut self,
+        op: &Op,
+        inputs: &[TaskId],
+        label: u32,
+        experts: u32,
+        shape: (u64, u64),
+    ) -> Result<Vec<TaskId>, MappingError> {
+        let (in_f, width) = shape;
+        let moe = self
+            .ctx
+            .card
+            .moe
+            .as_ref()
+            .ok_or_else(|| MappingError::UnmappableOp {
+                op: op.name.clone(),
+                reason: "an experts op needs the card's [moe] section".to_string(),
+            })?;
+        let seed = routing_seed(phase_seed(self.phase), op.layer.unwrap_or(0));
+        let counts = draw_routing(moe, op.tokens, seed);
+        let biased = op.bias_elements > 0;
+        let mut ready = Vec::new();
+        for (e, &rows) in counts.iter().enumerate().take(experts as usize) {
+            if rows == 0 {
+                continue;
+            }
+            let e = e as u32;
+            let gate_up = expert_matrix_name(&op.name, e, "gate_up_proj");
+            let job = MatrixJob {
+                name: &gate_up,
+                in_features: in_f,
+                out_features: 2 * width,
+                vectors: rows,
+                macs: rows.saturating_mul(in_f).saturating_mul(2 * width),
+                bias_elements: if biased { 2 * width } else { 0 },
+            };
+            let hidden = self.linear(&job, op, inputs, label)?;
+            let elements = rows.saturating_mul(width);
+            let act = self.passes(
+                &[(VectorOp::Silu, elements), (VectorOp::Add, elements)],
+                hidden,
+                label,
+                op,
+            );
+            let down = expert_matrix_name(&op.name, e, "down_proj");
+            let job = MatrixJob {
+                name: &down,
+                in_features: width,
+                out_features: in_f,
+                vectors: rows,
+                macs: rows.saturating_mul(width).saturating_mul(in_f),
+                bias_elements: if biased { in_f } else { 0 },
+            };
+            ready.extend(self.linear(&job, op, &act, label)?);
+        }
+        if ready.is_empty() {
+            ready = inputs.to_vec();
+        }
+        ready.sort_unstable();
+        ready.dedup();
+        Ok(ready)
+    }
+
+    /// A conv or state update: its state read from DRAM (a decode step, unless the state is on
+    /// chip), its MACs on the vector unit, its new state written back when the layer ends.
+    fn recurrent(
+        &mut self,
+        op: &Op,
+        inputs: &[TaskId],
+        label: u32,
+    ) -> Result<TaskId, MappingError> {
+        let region = if self.plan.state_on_chip {
+            None
+        } else {
+            let r = self
+                .layout
+                .state(&op.name)
+                .ok_or_else(|| MappingError::UnmappableOp {
+                    op: op.name.clone(),
+                    reason: "no state region for this op in the memory layout".to_string(),
+                })?;
+            Some((r.addr, r.bytes))
+        };
+        let mut deps = inputs.to_vec();
+        if let (Some((addr, bytes)), true) = (region, op.state_read_elements > 0) {
+            deps.push(self.dram_read(addr, bytes, DataClass::State, &[], label, op));
+        }
+        let t = self.push(
+            TaskKind::Vector {
+                op: VectorOp::Mac,
+                elements: op.macs,
+                macs: op.macs,
+            },
+            Resource::Vector,
+            &deps,
+            label,
+            op.layer,
+        );
+        if let (Some((addr, bytes)), true) = (region, op.state_write_elements > 0) {
+            self.state_writes
+                .push((addr, bytes, vec![t], label, op.layer));
+        }
+        Ok(t)
+    }
+
+    /// Emits the current layer's deferred state writes.
+    fn flush_state_writes(&mut self) {
+        for (addr, bytes, deps, label, layer) in std::mem::take(&mut self.state_writes) {
+            self.push(
+                TaskKind::DramWrite {
+                    addr,
+                    bytes,
+                    class: DataClass::State,
+                },
+                Resource::Dram,
+                &deps,
+                label,
+                layer,
+            );
+        }
     }
 
     fn kv_append(
@@ -247,8 +415,10 @@ impl Lowerer<'_> {
             op: op.name.clone(),
             reason: "a KV append must belong to a layer".to_string(),
         })?;
+        // A sliding layer keeps only its window of a long prompt.
+        let capacity = self.layout.kv_capacity(layer);
         let (start, positions) = match phase {
-            Phase::Prefill { tokens } => (0, tokens),
+            Phase::Prefill { tokens } => (0, tokens.min(capacity)),
             Phase::Decode { kv_len } => (kv_len.saturating_sub(1), 1),
         };
         let bytes = positions.saturating_mul(self.layout.kv_row_bytes);
@@ -318,46 +488,48 @@ impl Lowerer<'_> {
         Ok(self.push(kind, resource, &deps, label, op.layer))
     }
 
-    /// The writes a DRAM read of `bytes` must wait for: the oldest staged batches until the new
-    /// one fits the global buffer (or nothing is staged any more).
-    fn region(&self, op: &Op, in_f: u64, out_f: u64) -> Result<MatrixRegion, MappingError> {
+    /// The stored matrix of `job`, checked against the shape the graph asks for.
+    fn region(&self, job: &MatrixJob) -> Result<MatrixRegion, MappingError> {
+        let (in_f, out_f) = (job.in_features, job.out_features);
         let region = self
             .layout
-            .matrix(&op.name)
+            .matrix(job.name)
             .ok_or_else(|| MappingError::UnmappableOp {
-                op: op.name.clone(),
+                op: job.name.to_string(),
                 reason: "no weight matrix of the model card has this name".to_string(),
             })?;
         let m = &region.matrix;
-        if (m.in_features, m.out_features, m.bias_elements) != (in_f, out_f, op.bias_elements) {
+        if (m.in_features, m.out_features, m.bias_elements) != (in_f, out_f, job.bias_elements) {
             return Err(MappingError::UnmappableOp {
-                op: op.name.clone(),
+                op: job.name.to_string(),
                 reason: format!(
                     "graph shape {in_f} x {out_f} (bias {}) differs from the card's {} x {} (bias {})",
-                    op.bias_elements, m.in_features, m.out_features, m.bias_elements
+                    job.bias_elements, m.in_features, m.out_features, m.bias_elements
                 ),
             });
         }
         Ok(region.clone())
     }
 
+    /// `job`'s rows through its matrix (resident or streamed), then its bias; `op` is the
+    /// graph op it belongs to (for layer and labels).
     fn linear(
         &mut self,
+        job: &MatrixJob,
         op: &Op,
         inputs: &[TaskId],
         label: u32,
-        in_f: u64,
-        out_f: u64,
     ) -> Result<Vec<TaskId>, MappingError> {
-        let region = self.region(op, in_f, out_f)?;
+        let region = self.region(job)?;
+        let (in_f, out_f) = (job.in_features, job.out_features);
         let tiling = MatrixTiling::new(in_f, out_f, self.tile);
-        let vectors = op.tokens;
-        if tiling.weights().saturating_mul(vectors) != op.macs {
+        let vectors = job.vectors;
+        if tiling.weights().saturating_mul(vectors) != job.macs {
             return Err(MappingError::UnmappableOp {
-                op: op.name.clone(),
+                op: job.name.to_string(),
                 reason: format!(
                     "{} MACs do not equal {vectors} rows x {in_f} x {out_f}",
-                    op.macs
+                    job.macs
                 ),
             });
         }
@@ -377,7 +549,7 @@ impl Lowerer<'_> {
             op.layer,
         );
         let wb = u64::from(self.ctx.weight_bits);
-        let resident = self.plan.resident.get(&op.name).copied();
+        let resident = self.plan.resident.get(job.name).copied();
         let reads_bias = region.bias_bytes > 0 && (resident.is_none() || self.plan.load_resident);
         let bias_read = if reads_bias {
             Some(self.dram_read(
@@ -419,7 +591,7 @@ impl Lowerer<'_> {
                     macros,
                     tiles_per_macro: 1,
                     vectors,
-                    macs: op.macs,
+                    macs: job.macs,
                 },
                 group,
                 &deps,
@@ -428,7 +600,7 @@ impl Lowerer<'_> {
             ));
         } else {
             let stream = self.stream().ok_or_else(|| MappingError::UnmappableOp {
-                op: op.name.clone(),
+                op: job.name.to_string(),
                 reason: "the plan streams no weights but this matrix is not resident".to_string(),
             })?;
             let mut used = vec![false; stream.groups as usize];
@@ -534,7 +706,7 @@ impl Lowerer<'_> {
                     .filter_map(|(g, _)| self.last_compute[g]),
             );
         }
-        if op.bias_elements > 0 {
+        if job.bias_elements > 0 {
             let deps: Vec<TaskId> = ready.iter().copied().chain(bias_read).collect();
             let elements = vectors.saturating_mul(out_f);
             ready = vec![self.vector(VectorOp::Add, elements, &deps, label, op)];
@@ -543,43 +715,41 @@ impl Lowerer<'_> {
     }
 }
 
-/// The vector-unit tasks of an element-wise op, in order: `(op, elements)`. SiLU·up is a SiLU
-/// pass over the gate and an element-wise product pass (costed like an add).
-pub(crate) fn vector_work(op: &Op) -> Vec<(VectorOp, u64)> {
-    let n = op.act_write_elements;
-    match op.kind {
-        OpKind::RmsNorm => vec![(VectorOp::RmsNorm, n)],
-        OpKind::Rope => vec![(VectorOp::Rope, n)],
-        OpKind::Softmax => vec![(VectorOp::Softmax, n)],
-        OpKind::Residual => vec![(VectorOp::Add, n)],
-        OpKind::Argmax => vec![(VectorOp::Argmax, op.act_read_elements)],
-        OpKind::Activation => vec![(VectorOp::Silu, n), (VectorOp::Add, n)],
-        _ => Vec::new(),
-    }
-}
-
 /// Merge factor so the streamed fills of the phase stay within [`FILL_BUDGET`].
 pub(crate) fn merge_factor(graph: &DecoderGraph, plan: &MappingPlan, tile: TileShape) -> u64 {
     let Some(stream) = plan.stream else { return 1 };
     let per_fill = u64::from(stream.macros_per_group).max(1);
+    let tiles_of = |in_f: u64, out_f: u64| MatrixTiling::new(in_f, out_f, tile).tiles();
     let fills: u64 = graph
         .graph
         .node_weights()
         .filter(|op| !plan.is_resident(&op.name))
-        .filter_map(|op| match op.kind {
-            OpKind::Linear {
+        .map(|op| match work(op) {
+            Work::Matrix {
                 in_features,
                 out_features,
+                ..
+            } => tiles_of(in_features, out_features).div_ceil(per_fill),
+            // At most every expert, at most one per routing choice.
+            Work::Experts {
+                experts,
+                top_k,
+                in_features,
+                width,
+            } => {
+                let touched = op
+                    .tokens
+                    .saturating_mul(u64::from(top_k))
+                    .min(u64::from(experts));
+                let per_expert = tiles_of(in_features, 2 * width).div_ceil(per_fill)
+                    + tiles_of(width, in_features).div_ceil(per_fill);
+                touched.saturating_mul(per_expert)
             }
-            | OpKind::LmHead {
-                in_features,
-                out_features,
-            } => Some(
-                MatrixTiling::new(in_features, out_features, tile)
-                    .tiles()
-                    .div_ceil(per_fill),
-            ),
-            _ => None,
+            Work::Embedding
+            | Work::Attention { .. }
+            | Work::KvAppend
+            | Work::Recurrent
+            | Work::Vector(_) => 0,
         })
         .sum();
     fills.div_ceil(FILL_BUDGET).max(1)
@@ -631,6 +801,8 @@ pub(crate) fn lower(
         via_global_buffer: ctx.cfg.chip.weight_path == WeightPath::GlobalBuffer,
         macros_per_tile: u64::from(ctx.cfg.chip.macros_per_tile).max(1),
         tiles: u64::from(ctx.cfg.chip.tiles),
+        phase: graph.phase,
+        state_writes: Vec::new(),
     };
     let mut ready: Vec<Vec<TaskId>> = vec![Vec::new(); graph.graph.node_count()];
     // A layer's KV append is emitted when the layer ends: DRAM tasks run in program order, so a
@@ -643,6 +815,9 @@ pub(crate) fn lower(
             let label = lw.prog.label(&append.name);
             lw.kv_append(append, &deps, label, graph.phase)?;
         }
+        if lw.state_writes.first().is_some_and(|w| w.4 != op.layer) {
+            lw.flush_state_writes();
+        }
         let mut inputs: Vec<TaskId> = graph
             .graph
             .neighbors_directed(node, petgraph::Direction::Incoming)
@@ -650,7 +825,7 @@ pub(crate) fn lower(
             .collect();
         inputs.sort_unstable();
         inputs.dedup();
-        if matches!(op.kind, OpKind::KvAppend) {
+        if work(op) == Work::KvAppend {
             pending = Some((op, inputs.clone()));
         }
         ready[node.index()] = lw.op(op, &inputs)?;
@@ -659,5 +834,6 @@ pub(crate) fn lower(
         let label = lw.prog.label(&append.name);
         lw.kv_append(append, &deps, label, graph.phase)?;
     }
+    lw.flush_state_writes();
     Ok(lw.prog)
 }

@@ -12,8 +12,8 @@
 use crate::balanced::balanced_stages;
 use crate::hw::HwNumbers;
 use crate::strategy::{
-    group_u32, kv_fits_on_chip, linear_vectors, matrix_tiles, CompileContext, MappingPlan,
-    MappingStrategy, ResidentSlot, StreamPlan,
+    group_u32, kv_fits_on_chip, linear_vectors, matrix_tiles, state_fits_on_chip, CompileContext,
+    MappingPlan, MappingStrategy, ResidentSlot, StreamPlan,
 };
 use crate::MappingError;
 use sim::components::bits_per_macro;
@@ -125,6 +125,7 @@ impl MappingStrategy for Resident {
             stream,
             resident,
             load_resident: ctx.first_phase,
+            state_on_chip: state_fits_on_chip(ctx, batch),
             kv_on_chip: kv_fits_on_chip(ctx, phase, batch),
             rationale,
         })

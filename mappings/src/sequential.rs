@@ -3,7 +3,8 @@
 
 use crate::hw::HwNumbers;
 use crate::strategy::{
-    group_u32, kv_fits_on_chip, CompileContext, MappingPlan, MappingStrategy, StreamPlan,
+    group_u32, kv_fits_on_chip, state_fits_on_chip, CompileContext, MappingPlan, MappingStrategy,
+    StreamPlan,
 };
 use crate::MappingError;
 use std::collections::BTreeMap;
@@ -37,6 +38,7 @@ impl MappingStrategy for Sequential {
             }),
             resident: BTreeMap::new(),
             load_resident: false,
+            state_on_chip: state_fits_on_chip(ctx, batch),
             kv_on_chip: kv_fits_on_chip(ctx, phase, batch),
             rationale: format!(
                 "1 group of {} macros, every task waits for the previous one",

@@ -84,7 +84,11 @@ pub struct MappingPlan {
     pub resident: BTreeMap<String, ResidentSlot>,
     /// Resident weights are read and written in this phase (the first phase of a run).
     pub load_resident: bool,
-    /// The whole KV cache of this phase fits `chip.kv_buffer_kib`: no KV traffic to DRAM.
+    /// The recurrent state of every layer and sequence fits `chip.kv_buffer_kib`: no state
+    /// traffic to DRAM. The state is placed first (it does not grow with the context).
+    pub state_on_chip: bool,
+    /// The whole KV cache of this phase fits `chip.kv_buffer_kib` (beside the state, when that
+    /// is on chip): no KV traffic to DRAM.
     pub kv_on_chip: bool,
     /// One line on how the plan was sized, for `cimsim compile`.
     pub rationale: String,
@@ -114,6 +118,7 @@ impl MappingPlan {
             && self.resident == other.resident
             && self.load_resident == other.load_resident
             && self.kv_on_chip == other.kv_on_chip
+            && self.state_on_chip == other.state_on_chip
     }
 }
 
@@ -202,12 +207,35 @@ pub(crate) fn linear_vectors(phase: Phase, batch: u64) -> u64 {
     phase.tokens_per_sequence().saturating_mul(batch)
 }
 
-/// True when this phase's whole KV cache (every layer, K and V, all positions it ends with)
-/// fits the on-chip KV buffer.
-pub(crate) fn kv_fits_on_chip(ctx: &CompileContext, phase: Phase, batch: u64) -> bool {
+/// Bytes of every layer's recurrent state for `batch` sequences at the KV precision, as the
+/// memory layout stores them (one region per stateful op).
+pub(crate) fn state_bytes(ctx: &CompileContext, batch: u64) -> u64 {
+    let card = ctx.card;
+    let per_sequence: u64 = card
+        .layer_kinds()
+        .iter()
+        .map(|k| card.layer_state_elements(k.mixer))
+        .sum();
+    bytes_of(batch.saturating_mul(per_sequence), u64::from(ctx.kv_bits))
+}
+
+/// True when the model has recurrent state and all of it fits the on-chip KV buffer.
+pub(crate) fn state_fits_on_chip(ctx: &CompileContext, batch: u64) -> bool {
     let capacity = ctx.cfg.chip.kv_buffer_kib.saturating_mul(1024);
+    let bytes = state_bytes(ctx, batch);
+    bytes > 0 && bytes <= capacity
+}
+
+/// True when this phase's whole KV cache (every attention layer, K and V, all positions it ends
+/// with — a sliding layer at most its window) fits the on-chip KV buffer, beside the state when
+/// that is on chip.
+pub(crate) fn kv_fits_on_chip(ctx: &CompileContext, phase: Phase, batch: u64) -> bool {
+    let mut capacity = ctx.cfg.chip.kv_buffer_kib.saturating_mul(1024);
     if capacity == 0 {
         return false;
+    }
+    if state_fits_on_chip(ctx, batch) {
+        capacity -= state_bytes(ctx, batch);
     }
     let positions = match phase {
         Phase::Prefill { tokens } => tokens,
@@ -217,9 +245,13 @@ pub(crate) fn kv_fits_on_chip(ctx: &CompileContext, phase: Phase, batch: u64) ->
         batch.saturating_mul(ctx.card.kv_dim()),
         u64::from(ctx.kv_bits),
     );
-    let total = row
-        .saturating_mul(positions)
-        .saturating_mul(2 * u64::from(ctx.card.num_layers));
+    let card = ctx.card;
+    let cached: u64 = card
+        .layer_kinds()
+        .iter()
+        .map(|k| card.kv_positions(k.mixer, positions))
+        .fold(0u64, |a, p| a.saturating_add(p));
+    let total = row.saturating_mul(cached).saturating_mul(2);
     total <= capacity
 }
 

@@ -19,6 +19,8 @@ pub enum DataClass {
     Weights,
     KvCache,
     Activations,
+    /// Recurrent state of conv and state-space / DeltaNet layers.
+    State,
 }
 
 /// Vector-unit operation kinds (costs per element come from `chip.vector`).
@@ -29,6 +31,8 @@ pub enum VectorOp {
     Rope,
     Softmax,
     Silu,
+    /// GELU, tanh approximation (GeGLU MLPs).
+    Gelu,
     Add,
     Argmax,
     /// Multiply-accumulate work run on the vector unit (attention scores and values, and the

@@ -203,10 +203,7 @@ impl ModelCard {
                 let conv = deltanet_conv_channels(d) * (d.conv_kernel - 1);
                 conv + u64::from(d.value_heads) * d.key_head_dim * d.value_head_dim
             }),
-            Mixer::ShortConv => self
-                .short_conv
-                .as_ref()
-                .map_or(0, |c| h * (c.kernel - 1)),
+            Mixer::ShortConv => self.short_conv.as_ref().map_or(0, |c| h * (c.kernel - 1)),
         }
     }
 
@@ -242,7 +239,8 @@ impl ModelCard {
             state += self.layer_state_elements(k.mixer);
         }
         let params = embedding + layers.matrix + layers.other + self.hidden_size + lm_head;
-        let active = embedding + layers.active_matrix + layers.active_other + self.hidden_size + lm_head;
+        let active =
+            embedding + layers.active_matrix + layers.active_other + self.hidden_size + lm_head;
         ModelCounts {
             params,
             non_embedding_params: params - embedding,

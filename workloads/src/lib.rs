@@ -13,14 +13,16 @@ mod counts;
 mod error;
 mod graph;
 mod hf;
+mod routing;
 mod shipped;
 mod structure;
 
 pub use card::{ModelCard, QkNormScope, SUPPORTED_ACTIVATIONS};
 pub use counts::{decode_kv_lens, phase_macs, workload_macs, ModelCounts, Phase, Workload};
 pub use error::WorkloadError;
-pub use graph::{build_graph, DecoderGraph, Op, OpKind};
+pub use graph::{build_graph, DecoderGraph, Op, OpKind, StateRule};
 pub use hf::{import_hf_file, import_hf_str, SUPPORTED_MODEL_TYPES};
+pub use routing::{draw_routing, expected_distinct_experts, inclusion_probabilities, routing_seed};
 pub use shipped::{load_model, shipped, shipped_names, shipped_toml};
 pub use structure::{
     DeltanetSpec, LayerKind, LayerSpec, Mamba2Spec, Mixer, Mlp, MoeSpec, Run, ShortConvSpec, MIXERS,

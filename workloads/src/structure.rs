@@ -308,7 +308,11 @@ mod tests {
     fn an_explicit_list_must_have_one_entry_per_layer() {
         let list = [Mlp::Dense, Mlp::Moe];
         assert_eq!(explicit(&list, 2).unwrap(), list.to_vec());
-        assert!(explicit(&list, 3).unwrap_err().contains("layer 2 has no entry"));
-        assert!(explicit(&list, 1).unwrap_err().contains("entry 1 is beyond"));
+        assert!(explicit(&list, 3)
+            .unwrap_err()
+            .contains("layer 2 has no entry"));
+        assert!(explicit(&list, 1)
+            .unwrap_err()
+            .contains("entry 1 is beyond"));
     }
 }

@@ -262,7 +262,8 @@ fn tiny_model_by_hand() {
             kv_heads: 2,
             head_dim: 2,
             queries: 3,
-            kv_len: 3
+            kv_len: 3,
+            window: None
         }
     );
     // Layer 1 is NoPE: no rope op there, one in layer 0.

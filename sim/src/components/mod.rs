@@ -98,6 +98,7 @@ pub(crate) mod test_util {
             rope_cycles_per_element: 2.0,
             softmax_cycles_per_element: 4.0,
             silu_cycles_per_element: 4.0,
+            gelu_cycles_per_element: 5.0,
             add_cycles_per_element: 1.0,
             argmax_cycles_per_element: 1.0,
             mac_cycles_per_element: 1.0,

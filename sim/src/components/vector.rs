@@ -23,6 +23,7 @@ pub fn cycles_per_element(v: &VectorConfig, op: VectorOp) -> f64 {
         VectorOp::Rope => v.rope_cycles_per_element,
         VectorOp::Softmax => v.softmax_cycles_per_element,
         VectorOp::Silu => v.silu_cycles_per_element,
+        VectorOp::Gelu => v.gelu_cycles_per_element,
         VectorOp::Add | VectorOp::Copy => v.add_cycles_per_element,
         VectorOp::Argmax => v.argmax_cycles_per_element,
         VectorOp::Mac => v.mac_cycles_per_element,

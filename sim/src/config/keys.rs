@@ -99,6 +99,7 @@ pub(crate) const RULES: &[(&str, Rule)] = &[
     ("chip.vector.argmax_cycles_per_element", positive(1e6)),
     ("chip.vector.energy_pj_per_mac", closed(0.0, 1e4)),
     ("chip.vector.energy_pj_per_op", closed(0.0, 1e4)),
+    ("chip.vector.gelu_cycles_per_element", positive(1e6)),
     ("chip.vector.lanes", int(1, 65_536)),
     ("chip.vector.mac_cycles_per_element", positive(1e6)),
     ("chip.vector.rmsnorm_cycles_per_element", positive(1e6)),
@@ -181,6 +182,10 @@ pub const CONDITIONAL_KEYS: &[(&str, &str)] = &[
         "with the `resident` mapping, which pins that much of the weights in the macros",
     ),
     ("macro.adc.", "with macro.kind = \"analog\""),
+    (
+        "chip.vector.gelu_cycles_per_element",
+        "with a GeGLU model (activation = \"gelu_tanh\", e.g. Gemma 3)",
+    ),
     (
         "chip.vector.mac_cycles_per_element",
         "with chip.attention = \"vector\": the vector unit's MACs are attention's",
@@ -267,6 +272,7 @@ pub(crate) const OPTIONAL: &[&str] = &[
     "chip.weight_path",
     "chip.attention",
     "chip.attention_array",
+    "chip.vector.gelu_cycles_per_element",
     "chip.global_buffer.area_mm2",
     "chip.global_buffer.leakage_mw",
     "chip.tile_buffer.area_mm2",

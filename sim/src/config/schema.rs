@@ -222,6 +222,9 @@ pub struct VectorConfig {
     pub rope_cycles_per_element: f64,
     pub softmax_cycles_per_element: f64,
     pub silu_cycles_per_element: f64,
+    /// GELU (tanh approximation) of GeGLU MLPs; files written before it existed get 5.0.
+    #[serde(default = "default_gelu_cycles_per_element")]
+    pub gelu_cycles_per_element: f64,
     pub add_cycles_per_element: f64,
     pub argmax_cycles_per_element: f64,
     /// MAC-like work done on the vector unit (attention score/value when not mapped to CIM).
@@ -231,6 +234,10 @@ pub struct VectorConfig {
     /// Logic area per lane (datapath, registers, function units); leakage follows the area
     /// (`technology.logic_leakage_mw_per_mm2`).
     pub area_mm2_per_lane: f64,
+}
+
+fn default_gelu_cycles_per_element() -> f64 {
+    5.0
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

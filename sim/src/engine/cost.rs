@@ -139,7 +139,7 @@ impl CostModel {
         match (class, self.cfg.chip.weight_path) {
             (DataClass::Weights, WeightPath::Direct) => 0.0,
             (DataClass::Weights, WeightPath::GlobalBuffer)
-            | (DataClass::KvCache | DataClass::Activations, _) => {
+            | (DataClass::KvCache | DataClass::Activations | DataClass::State, _) => {
                 buffer_access_energy_pj(&self.cfg.chip.global_buffer, bytes)
             }
         }

@@ -75,7 +75,7 @@ pub(crate) struct RawStats {
     pub(crate) write_bytes: u64,
     pub(crate) read_bursts: u64,
     pub(crate) write_bursts: u64,
-    pub(crate) class_bytes: [u64; 6],
+    pub(crate) class_bytes: [u64; super::stats::CLASS_SLOTS],
     pub(crate) energy: [f64; ENERGY_KINDS],
     pub(crate) busy: BusyTracker,
     /// DRAM idle time by [`IdleCause`], ps.

@@ -323,17 +323,22 @@ pub(crate) fn class_slot(class: crate::program::DataClass, is_write: bool) -> us
         DataClass::Weights => 0,
         DataClass::KvCache => 1,
         DataClass::Activations => 2,
+        DataClass::State => 3,
     };
     c * 2 + usize::from(is_write)
 }
 
-pub(crate) const CLASS_SLOT_NAMES: [&str; 6] = [
+pub(crate) const CLASS_SLOTS: usize = 8;
+
+pub(crate) const CLASS_SLOT_NAMES: [&str; CLASS_SLOTS] = [
     "weights_read",
     "weights_write",
     "kv_cache_read",
     "kv_cache_write",
     "activations_read",
     "activations_write",
+    "state_read",
+    "state_write",
 ];
 
 /// Builds the string-keyed maps of a [`PhaseStats`] from the fixed-size accumulators.
@@ -351,7 +356,7 @@ pub(crate) fn busy_map(busy: &[u64; 6]) -> BTreeMap<String, u64> {
         .collect()
 }
 
-pub(crate) fn class_map(bytes: &[u64; 6]) -> BTreeMap<String, u64> {
+pub(crate) fn class_map(bytes: &[u64; CLASS_SLOTS]) -> BTreeMap<String, u64> {
     CLASS_SLOT_NAMES
         .iter()
         .zip(bytes.iter())

@@ -20,6 +20,11 @@ fn describe_phase(phase: Phase) -> String {
 
 /// The kind as one short line: `Linear 1024x2048`, `AttentionScore h16/kv8 d128 q1 L128`.
 fn describe_kind(kind: &OpKind) -> String {
+    let attention =
+        |name: &str, heads, kv_heads, head_dim, queries, kv_len, window: Option<u64>| {
+            let w = window.map_or(String::new(), |w| format!(" W{w}"));
+            format!("{name} h{heads}/kv{kv_heads} d{head_dim} q{queries} L{kv_len}{w}")
+        };
     match *kind {
         OpKind::Linear {
             in_features,
@@ -35,15 +40,61 @@ fn describe_kind(kind: &OpKind) -> String {
             head_dim,
             queries,
             kv_len,
-        } => format!("AttentionScore h{heads}/kv{kv_heads} d{head_dim} q{queries} L{kv_len}"),
+            window,
+        } => attention(
+            "AttentionScore",
+            heads,
+            kv_heads,
+            head_dim,
+            queries,
+            kv_len,
+            window,
+        ),
         OpKind::AttentionValue {
             heads,
             kv_heads,
             head_dim,
             queries,
             kv_len,
-        } => format!("AttentionValue h{heads}/kv{kv_heads} d{head_dim} q{queries} L{kv_len}"),
-        other => format!("{other:?}"),
+            window,
+        } => attention(
+            "AttentionValue",
+            heads,
+            kv_heads,
+            head_dim,
+            queries,
+            kv_len,
+            window,
+        ),
+        OpKind::Conv { channels, kernel } => format!("Conv {channels}ch k{kernel}"),
+        OpKind::StateUpdate {
+            rule,
+            heads,
+            key_dim,
+            value_dim,
+        } => format!("StateUpdate {rule:?} h{heads} {key_dim}x{value_dim}"),
+        OpKind::Router {
+            in_features,
+            experts,
+            top_k,
+        } => format!("Router {in_features}x{experts} top{top_k}"),
+        OpKind::Experts {
+            experts,
+            top_k,
+            in_features,
+            width,
+        } => format!("Experts {experts}x({in_features}x{width}) top{top_k}"),
+        OpKind::Embedding
+        | OpKind::RmsNorm
+        | OpKind::Rope
+        | OpKind::KvAppend
+        | OpKind::Softmax
+        | OpKind::Residual
+        | OpKind::Activation
+        | OpKind::GeluActivation
+        | OpKind::Silu
+        | OpKind::Product
+        | OpKind::Argmax => format!("{kind:?}"),
     }
 }
 
@@ -62,6 +113,13 @@ fn label(op: &Op) -> String {
     }
     if op.kv_write_elements > 0 {
         let _ = write!(s, "\\nkv_write={}", op.kv_write_elements);
+    }
+    if op.state_read_elements > 0 || op.state_write_elements > 0 {
+        let _ = write!(
+            s,
+            "\\nstate_read={} state_write={}",
+            op.state_read_elements, op.state_write_elements
+        );
     }
     s
 }

@@ -2,11 +2,17 @@
 //! model at batch B, as a DAG of ops with shapes, MACs and the elements each op moves.
 //!
 //! Conventions the simulator's conservation checks rely on:
-//! - only `Linear`, `LmHead`, `AttentionScore` and `AttentionValue` have MACs;
+//! - only `Linear`, `LmHead`, `Router`, `Experts`, `AttentionScore`, `AttentionValue`, `Conv`
+//!   and `StateUpdate` have MACs;
 //! - a token attending to L positions costs `heads x head_dim x L` MACs in the score and the
 //!   same in the value op; prefill is causal (token i sees i positions);
 //! - a decode step reads the L-1 cached positions (K in the score op, V in the value op) and
 //!   appends one; prefill reads no KV and appends P positions;
+//! - a sliding-window layer's token sees at most W positions; its cache holds at most W;
+//! - a recurrent op (`Conv`, `StateUpdate`) reads and writes its state once per decode step per
+//!   sequence; prefill starts from zero state (no read) and writes the final state;
+//! - an MoE layer's `Experts` op has the MACs of `top_k` experts per row and the weights of all
+//!   experts (which of them a step streams is the mapping's business);
 //! - prefill computes the final norm, LM head and argmax for the last prompt token only.
 
 mod build;
@@ -27,10 +33,11 @@ use std::collections::BinaryHeap;
 pub enum OpKind {
     /// Embedding row lookup.
     Embedding,
-    /// RMSNorm: the layer norms, the final norm, and Qwen3's per-head q/k norms
-    /// (named `...q_norm` / `...k_norm`).
+    /// RMSNorm: the layer norms, the final norm, Qwen3's per-head q/k norms (named
+    /// `...q_norm` / `...k_norm`) and the mixers' inner norms.
     RmsNorm,
-    /// A projection: q/k/v/o, gate/up/down, fused qkv or fused gate_up.
+    /// A projection: q/k/v/o, gate/up/down, fused qkv or fused gate_up, a mixer's in/out
+    /// projections, the shared experts.
     Linear {
         in_features: u64,
         out_features: u64,
@@ -39,13 +46,16 @@ pub enum OpKind {
     Rope,
     /// K and V of this phase's tokens written to the cache.
     KvAppend,
-    /// q·Kᵀ; `queries` per sequence (P for prefill, 1 for decode), `kv_len` positions.
+    /// q·Kᵀ; `queries` per sequence (P for prefill, 1 for decode), `kv_len` positions. With a
+    /// `window` each query sees at most that many positions.
     AttentionScore {
         heads: u32,
         kv_heads: u32,
         head_dim: u64,
         queries: u64,
         kv_len: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        window: Option<u64>,
     },
     Softmax,
     /// probabilities·V, same shape conventions as the score.
@@ -55,16 +65,74 @@ pub enum OpKind {
         head_dim: u64,
         queries: u64,
         kv_len: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        window: Option<u64>,
     },
     /// Residual add.
     Residual,
-    /// SiLU(gate) x up.
+    /// SiLU(gate) x up (a SwiGLU MLP), or SiLU(z) x y (a mixer's output gate).
     Activation,
+    /// GELU(gate) x up (GeGLU, Gemma), tanh approximation.
+    GeluActivation,
+    /// SiLU of every element (after a mixer's conv).
+    Silu,
+    /// Element-wise product of two inputs (LFM2's B·x and C·y gates).
+    Product,
+    /// Causal depthwise conv over time: `channels` of `kernel` taps. Keeps the last
+    /// `kernel - 1` inputs of each channel as recurrent state.
+    Conv {
+        channels: u64,
+        kernel: u64,
+    },
+    /// A recurrent state update and its readout, per token: state `heads x key_dim x
+    /// value_dim` per sequence (Mamba2: key_dim = state size, value_dim = head dim).
+    StateUpdate {
+        rule: StateRule,
+        heads: u32,
+        key_dim: u64,
+        value_dim: u64,
+    },
+    /// Mixture-of-experts router: `in_features x experts` logits, then the top-k choice.
+    Router {
+        in_features: u64,
+        experts: u32,
+        top_k: u32,
+    },
+    /// The routed experts of an MoE layer: each row goes through `top_k` of `experts` gated
+    /// MLPs of width `width` (gate and up `in_features x width`, down `width x in_features`).
+    Experts {
+        experts: u32,
+        top_k: u32,
+        in_features: u64,
+        width: u64,
+    },
     LmHead {
         in_features: u64,
         out_features: u64,
     },
     Argmax,
+}
+
+/// How a [`OpKind::StateUpdate`] updates its state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StateRule {
+    /// Mamba2's SSD: `h = exp(dt·A)·h + dt·(x ⊗ B)`, `y = h·C + D·x`: two MACs per state
+    /// element (the outer-product update and the readout).
+    Ssd,
+    /// Gated DeltaNet: `S = α·S·(I - β·k·kᵀ) + β·v·kᵀ`, `o = S·q`: three MACs per state element
+    /// (S·k, the rank-1 update, the readout).
+    DeltaRule,
+}
+
+impl StateRule {
+    /// MACs per state element per token.
+    pub fn macs_per_element(&self) -> u64 {
+        match self {
+            StateRule::Ssd => 2,
+            StateRule::DeltaRule => 3,
+        }
+    }
 }
 
 /// One op of the decoder graph. Element counts cover the whole batch.
@@ -86,6 +154,17 @@ pub struct Op {
     pub kv_read_elements: u64,
     /// KV-cache elements appended.
     pub kv_write_elements: u64,
+    /// Recurrent-state elements read (decode: the state each sequence carries in; a prompt
+    /// starts from zero state and reads none).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub state_read_elements: u64,
+    /// Recurrent-state elements written (the state each sequence carries out).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub state_write_elements: u64,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
 }
 
 impl Op {
@@ -103,6 +182,8 @@ impl Op {
             act_write_elements: 0,
             kv_read_elements: 0,
             kv_write_elements: 0,
+            state_read_elements: 0,
+            state_write_elements: 0,
         }
     }
 
@@ -121,6 +202,17 @@ pub struct DecoderGraph {
     pub graph: DiGraph<Op, ()>,
     pub phase: Phase,
     pub batch: u64,
+    /// Each attention layer's (score, softmax, value) nodes and window: the ops that depend on
+    /// the KV length, for [`DecoderGraph::set_decode_kv_len`].
+    pub(crate) attention: Vec<AttentionNodes>,
+}
+
+/// The three KV-length-dependent ops of one attention layer.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AttentionNodes {
+    pub nodes: [NodeIndex; 3],
+    pub heads: (u32, u32, u64),
+    pub window: Option<u64>,
 }
 
 impl DecoderGraph {
