@@ -78,8 +78,11 @@ struct Lowerer<'a> {
     /// The phase, for KV positions and the MoE routing draw.
     phase: Phase,
     /// State writes of the current layer, emitted when it ends (like its KV append).
-    state_writes: Vec<(u64, u64, Vec<TaskId>, u32, Option<u32>)>,
+    state_writes: Vec<StateWrite>,
 }
+
+/// A deferred state write: (address, bytes, dependencies, label, layer).
+type StateWrite = (u64, u64, Vec<TaskId>, u32, Option<u32>);
 
 /// One matrix product to lower: which stored matrix, its shape, the rows through it.
 pub(crate) struct MatrixJob<'a> {
