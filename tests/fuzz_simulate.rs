@@ -89,16 +89,8 @@ fn random_card() -> impl Strategy<Value = ModelCard> {
                 norm_eps: 1e-6,
                 rope_theta: 10000.0,
                 activation: "silu".into(),
-                sliding_window: None,
-                attention_out_bias: false,
-                attention_sinks: false,
-                qk_norm_scope: workloads::QkNormScope::Head,
-                sandwich_norm: false,
-                layers: None,
-                mamba2: None,
-                deltanet: None,
-                short_conv: None,
-                moe: None,
+                // The layer structure of a uniform dense decoder (no [layers], no mixer sections).
+                ..workloads::shipped("smollm2-135m").expect("a shipped card")
             },
         )
 }

@@ -21,7 +21,7 @@ use crate::lower::{merge_factor, MatrixJob};
 use crate::pipeline::{Pipeline, StreamedOp};
 use crate::strategy::{CompileContext, MappingPlan, MappingStrategy};
 use crate::tiling::MatrixTiling;
-use crate::work::{work, Work};
+use crate::work::{gated_silu, work, Work};
 use crate::MappingError;
 use serde::Serialize;
 use sim::components::{
@@ -374,13 +374,7 @@ impl Eval<'_> {
             bias_elements: if biased { widen(2 * width) } else { 0 },
         };
         let end = self.linear(&up, op, ready)?;
-        let elements = choices.saturating_mul(width);
-        let end = self.passes(
-            &[(VectorOp::Silu, elements), (VectorOp::Add, elements)],
-            end,
-            op,
-            false,
-        );
+        let end = self.passes(&gated_silu(choices.saturating_mul(width)), end, op, false);
         let down = MatrixJob {
             name: &name,
             in_features: widen(width),

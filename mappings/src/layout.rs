@@ -11,7 +11,7 @@
 //! one write.
 
 use crate::work::{work, Work};
-use workloads::{build_graph, ModelCard, OpKind, Phase};
+use workloads::{build_graph, DecoderGraph, ModelCard, OpKind, Phase};
 
 /// Alignment of every region.
 pub const REGION_ALIGN_BYTES: u64 = 4096;
@@ -44,7 +44,11 @@ pub struct WeightMatrix {
 /// or the dense MLP's gate/up (or fused gate_up) and down; then the LM head. Read off the
 /// decoder graph, so a new op kind with weights needs no change here.
 pub fn weight_matrices(card: &ModelCard) -> Vec<WeightMatrix> {
-    let graph = build_graph(card, Phase::Decode { kv_len: 1 }, 1);
+    matrices_of(card, &build_graph(card, Phase::Decode { kv_len: 1 }, 1))
+}
+
+/// [`weight_matrices`] read off an already built graph of `card`.
+fn matrices_of(card: &ModelCard, graph: &DecoderGraph) -> Vec<WeightMatrix> {
     let mut out = Vec::new();
     for op in graph.ops_in_order() {
         match work(op) {
@@ -69,10 +73,7 @@ pub fn weight_matrices(card: &ModelCard) -> Vec<WeightMatrix> {
             } => {
                 let biased = op.bias_elements > 0;
                 for e in 0..experts {
-                    for (what, in_f, out_f) in [
-                        ("gate_up_proj", in_features, 2 * width),
-                        ("down_proj", width, in_features),
-                    ] {
+                    for (what, in_f, out_f) in expert_matrices(in_features, width) {
                         out.push(WeightMatrix {
                             name: expert_matrix_name(&op.name, e, what),
                             layer: op.layer,
@@ -92,6 +93,15 @@ pub fn weight_matrices(card: &ModelCard) -> Vec<WeightMatrix> {
         }
     }
     out
+}
+
+/// The two matrices of one routed expert of width `width` on an `in_features`-wide stream:
+/// `(name, in, out)` of the fused gate/up and of down, in the order a row goes through them.
+pub fn expert_matrices(in_features: u64, width: u64) -> [(&'static str, u64, u64); 2] {
+    [
+        ("gate_up_proj", in_features, 2 * width),
+        ("down_proj", width, in_features),
+    ]
 }
 
 /// The name of routed expert `expert`'s matrix `what` (`gate_up_proj` or `down_proj`) of the
@@ -154,7 +164,8 @@ impl MemoryLayout {
         let embedding_bytes = bytes_of(card.vocab_size * card.hidden_size, wb);
         let mut next = align(embedding_bytes);
         let mut matrices = Vec::new();
-        for m in weight_matrices(card) {
+        let graph = build_graph(card, Phase::Decode { kv_len: 1 }, 1);
+        for m in matrices_of(card, &graph) {
             let bytes = bytes_of(m.in_features * m.out_features, wb);
             let bias_bytes = bytes_of(m.bias_elements, BIAS_BITS);
             let addr = if m.tied_to_embedding { 0 } else { next };
@@ -184,7 +195,6 @@ impl MemoryLayout {
             kv_regions.push(Some((k, v, positions)));
         }
         let mut state_regions = Vec::new();
-        let graph = build_graph(card, Phase::Decode { kv_len: 1 }, 1);
         for op in graph.ops_in_order() {
             if op.state_write_elements == 0 {
                 continue;

@@ -29,10 +29,10 @@
 //! Tasks on one resource run in program order, so "the last task of this op on each group"
 //! stands for all of the op's tasks there; that keeps dependency lists short.
 
-use crate::layout::{expert_matrix_name, MatrixRegion, MemoryLayout};
+use crate::layout::{expert_matrices, expert_matrix_name, MatrixRegion, MemoryLayout};
 use crate::strategy::{CompileContext, MappingPlan, StreamPlan};
 use crate::tiling::{MatrixTiling, TileShape};
-use crate::work::{work, Work};
+use crate::work::{gated_silu, work, Work};
 use crate::MappingError;
 use sim::config::{AttentionPlacement, WeightPath};
 use sim::program::{DataClass, Program, Resource, TaskId, TaskKind, VectorOp};
@@ -105,6 +105,24 @@ impl<'a> MatrixJob<'a> {
             vectors: op.tokens,
             macs: op.macs,
             bias_elements: op.bias_elements,
+        }
+    }
+}
+
+impl<'a> MatrixJob<'a> {
+    /// `rows` rows through the stored `in x out` matrix `name`, with a bias on its outputs
+    /// when `biased`.
+    pub fn rows(name: &'a str, shape: (u64, u64), rows: u64, biased: bool) -> MatrixJob<'a> {
+        let (in_features, out_features) = shape;
+        MatrixJob {
+            name,
+            in_features,
+            out_features,
+            vectors: rows,
+            macs: rows
+                .saturating_mul(in_features)
+                .saturating_mul(out_features),
+            bias_elements: if biased { out_features } else { 0 },
         }
     }
 }
@@ -309,33 +327,18 @@ impl Lowerer<'_> {
                 continue;
             }
             let e = e as u32;
-            let gate_up = expert_matrix_name(&op.name, e, "gate_up_proj");
-            let job = MatrixJob {
-                name: &gate_up,
-                in_features: in_f,
-                out_features: 2 * width,
-                vectors: rows,
-                macs: rows.saturating_mul(in_f).saturating_mul(2 * width),
-                bias_elements: if biased { 2 * width } else { 0 },
-            };
-            let hidden = self.linear(&job, op, inputs, label)?;
-            let elements = rows.saturating_mul(width);
-            let act = self.passes(
-                &[(VectorOp::Silu, elements), (VectorOp::Add, elements)],
-                hidden,
-                label,
-                op,
-            );
-            let down = expert_matrix_name(&op.name, e, "down_proj");
-            let job = MatrixJob {
-                name: &down,
-                in_features: width,
-                out_features: in_f,
-                vectors: rows,
-                macs: rows.saturating_mul(width).saturating_mul(in_f),
-                bias_elements: if biased { in_f } else { 0 },
-            };
-            ready.extend(self.linear(&job, op, &act, label)?);
+            // Gate/up, the activation over its `width` outputs, down: the expert's rows only.
+            let mut deps = inputs.to_vec();
+            for (i, (what, in_f, out_f)) in expert_matrices(in_f, width).into_iter().enumerate() {
+                if i > 0 {
+                    let passes = gated_silu(rows.saturating_mul(width));
+                    deps = self.passes(&passes, deps, label, op);
+                }
+                let name = expert_matrix_name(&op.name, e, what);
+                let job = MatrixJob::rows(&name, (in_f, out_f), rows, biased);
+                deps = self.linear(&job, op, &deps, label)?;
+            }
+            ready.extend(deps);
         }
         if ready.is_empty() {
             ready = inputs.to_vec();

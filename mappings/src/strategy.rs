@@ -210,20 +210,24 @@ pub(crate) fn linear_vectors(phase: Phase, batch: u64) -> u64 {
 /// Bytes of every layer's recurrent state for `batch` sequences at the KV precision, as the
 /// memory layout stores them (one region per stateful op).
 pub(crate) fn state_bytes(ctx: &CompileContext, batch: u64) -> u64 {
-    let card = ctx.card;
-    let per_sequence: u64 = card
-        .layer_kinds()
-        .iter()
-        .map(|k| card.layer_state_elements(k.mixer))
-        .sum();
+    let per_sequence = ctx.card.state_elements_per_sequence();
     bytes_of(batch.saturating_mul(per_sequence), u64::from(ctx.kv_bits))
 }
 
 /// True when the model has recurrent state and all of it fits the on-chip KV buffer.
 pub(crate) fn state_fits_on_chip(ctx: &CompileContext, batch: u64) -> bool {
     let capacity = ctx.cfg.chip.kv_buffer_kib.saturating_mul(1024);
+    state_on_chip_bytes(ctx, batch, capacity) > 0
+}
+
+/// The state bytes the KV buffer of `capacity` bytes holds: all of them or none.
+fn state_on_chip_bytes(ctx: &CompileContext, batch: u64, capacity: u64) -> u64 {
     let bytes = state_bytes(ctx, batch);
-    bytes > 0 && bytes <= capacity
+    if bytes <= capacity {
+        bytes
+    } else {
+        0
+    }
 }
 
 /// True when this phase's whole KV cache (every attention layer, K and V, all positions it ends
@@ -234,9 +238,7 @@ pub(crate) fn kv_fits_on_chip(ctx: &CompileContext, phase: Phase, batch: u64) ->
     if capacity == 0 {
         return false;
     }
-    if state_fits_on_chip(ctx, batch) {
-        capacity -= state_bytes(ctx, batch);
-    }
+    capacity -= state_on_chip_bytes(ctx, batch, capacity);
     let positions = match phase {
         Phase::Prefill { tokens } => tokens,
         Phase::Decode { kv_len } => kv_len,
@@ -245,12 +247,7 @@ pub(crate) fn kv_fits_on_chip(ctx: &CompileContext, phase: Phase, batch: u64) ->
         batch.saturating_mul(ctx.card.kv_dim()),
         u64::from(ctx.kv_bits),
     );
-    let card = ctx.card;
-    let cached: u64 = card
-        .layer_kinds()
-        .iter()
-        .map(|k| card.kv_positions(k.mixer, positions))
-        .fold(0u64, |a, p| a.saturating_add(p));
+    let cached = ctx.card.kv_positions_all_layers(positions);
     let total = row.saturating_mul(cached).saturating_mul(2);
     total <= capacity
 }

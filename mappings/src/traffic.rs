@@ -20,7 +20,7 @@
 //! Everything is read off the decoder graph (op by op, through `work.rs`), not re-derived from
 //! the card.
 
-use crate::layout::{bytes_of, expert_matrix_name, BIAS_BITS};
+use crate::layout::{bytes_of, expert_matrices, expert_matrix_name, BIAS_BITS};
 use crate::lower::phase_seed;
 use crate::strategy::{strategy_by_name, CompileContext, MappingStrategy};
 use crate::work::{work, Work};
@@ -151,10 +151,7 @@ pub(crate) fn phase_traffic_with(
                         continue;
                     }
                     let e = e as u32;
-                    for (what, in_f, out_f) in [
-                        ("gate_up_proj", in_features, 2 * width),
-                        ("down_proj", width, in_features),
-                    ] {
+                    for (what, in_f, out_f) in expert_matrices(in_features, width) {
                         if streamed(&expert_matrix_name(&op.name, e, what)) {
                             let bias = if biased { out_f } else { 0 };
                             t.weight_read_bytes += matrix_bytes(in_f, out_f, bias);

@@ -109,13 +109,17 @@ pub(crate) fn work(op: &Op) -> Work {
         OpKind::Softmax => Work::Vector(vec![(VectorOp::Softmax, n)]),
         OpKind::Residual => Work::Vector(vec![(VectorOp::Add, n)]),
         OpKind::Argmax => Work::Vector(vec![(VectorOp::Argmax, op.act_read_elements)]),
-        // SiLU·up: a SiLU pass over the gate and an element-wise product pass (costed like an
-        // add).
-        OpKind::Activation => Work::Vector(vec![(VectorOp::Silu, n), (VectorOp::Add, n)]),
+        OpKind::Activation => Work::Vector(gated_silu(n).to_vec()),
         OpKind::GeluActivation => Work::Vector(vec![(VectorOp::Gelu, n), (VectorOp::Add, n)]),
         OpKind::Silu => Work::Vector(vec![(VectorOp::Silu, n)]),
         OpKind::Product => Work::Vector(vec![(VectorOp::Add, n)]),
     }
+}
+
+/// SiLU(gate) x up over `elements` outputs: a SiLU pass over the gate and an element-wise
+/// product pass (costed like an add). Also what each routed expert's activation costs.
+pub(crate) fn gated_silu(elements: u64) -> [(VectorOp, u64); 2] {
+    [(VectorOp::Silu, elements), (VectorOp::Add, elements)]
 }
 
 #[cfg(test)]

@@ -584,6 +584,74 @@ mod tests {
     }
 
     #[test]
+    fn bad_layer_structure_names_the_key() {
+        let base = tiny().to_toml_string(&[]);
+        let moe = "[moe]\nexperts = 4\ntop_k = 2\nexpert_intermediate_size = 8\n";
+        let cases: [(String, &str, &str); 8] = [
+            (
+                format!("{base}[layers]\nmixer_pattern = [{{ repeat = 1, period = [\"attention\"] }}]\n"),
+                "layers.mixer_pattern",
+                "layer 1 has no entry",
+            ),
+            (
+                format!("{base}[layers]\nmixers = [\"attention\", \"attention\", \"attention\", \"attention\", \"attention\"]\n"),
+                "layers.mixers",
+                "entry 4 is beyond",
+            ),
+            (
+                moe.replace("top_k = 2", "top_k = 5").replace("[moe]", &format!("{base}[moe]")),
+                "moe.top_k",
+                "allowed 1..=4",
+            ),
+            (
+                moe.replace("experts = 4", "experts = 0").replace("[moe]", &format!("{base}[moe]")),
+                "moe.experts",
+                "out of range",
+            ),
+            (
+                format!("sliding_window = 0\n{base}[layers]\nmixers = [\"sliding_attention\", \"attention\", \"attention\", \"attention\"]\n"),
+                "sliding_window",
+                "out of range",
+            ),
+            (
+                format!("{base}[layers]\nmixers = [\"sliding_attention\", \"attention\", \"attention\", \"attention\"]\n"),
+                "sliding_window",
+                "missing",
+            ),
+            (
+                format!("{base}[short_conv]\nkernel = 3\n"),
+                "short_conv",
+                "no layer uses it",
+            ),
+            (
+                format!("{base}[layers]\nmixers = [\"mamba2\", \"attention\", \"attention\", \"attention\"]\n"),
+                "mamba2",
+                "missing",
+            ),
+        ];
+        for (text, key, what) in cases {
+            let e = ModelCard::from_toml_str(&text, "h.toml")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains("h.toml") && e.contains(&format!("`{key}`")) && e.contains(what),
+                "{key}: {e}"
+            );
+        }
+        // An unknown mixer is a schema error naming the value and the allowed ones.
+        let text = format!(
+            "{base}[layers]\nmixers = [\"mamba3\", \"attention\", \"attention\", \"attention\"]\n"
+        );
+        let e = ModelCard::from_toml_str(&text, "h.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("h.toml") && e.contains("mamba3") && e.contains("sliding_attention"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn nope_layers_select_rope() {
         let card = tiny();
         assert!(card.uses_rope(0) && card.uses_rope(2) && !card.uses_rope(3));

@@ -217,6 +217,29 @@ impl ModelCard {
         }
     }
 
+    /// KV positions all layers' caches hold after `positions` tokens, summed over layers.
+    /// Cheap for a uniform card (no `[layers]`), which the mappings ask on every phase.
+    pub fn kv_positions_all_layers(&self, positions: u64) -> u64 {
+        if self.layers.is_none() {
+            return positions.saturating_mul(u64::from(self.num_layers));
+        }
+        self.layer_kinds()
+            .iter()
+            .map(|k| self.kv_positions(k.mixer, positions))
+            .fold(0u64, |a, p| a.saturating_add(p))
+    }
+
+    /// Recurrent-state elements of one sequence over all layers (0 for a uniform card).
+    pub fn state_elements_per_sequence(&self) -> u64 {
+        if self.layers.is_none() {
+            return 0;
+        }
+        self.layer_kinds()
+            .iter()
+            .map(|k| self.layer_state_elements(k.mixer))
+            .sum()
+    }
+
     /// Analytic counts. Card bounds (see [`ModelCard::validate`]) keep these far from overflow.
     pub fn counts(&self) -> ModelCounts {
         let embedding = self.embedding_params();

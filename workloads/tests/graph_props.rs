@@ -44,16 +44,8 @@ fn arb_card() -> impl Strategy<Value = ModelCard> {
                     norm_eps: 1e-6,
                     rope_theta: 10_000.0,
                     activation: "silu".into(),
-                    sliding_window: None,
-                    attention_out_bias: false,
-                    attention_sinks: false,
-                    qk_norm_scope: workloads::QkNormScope::Head,
-                    sandwich_norm: false,
-                    layers: None,
-                    mamba2: None,
-                    deltanet: None,
-                    short_conv: None,
-                    moe: None,
+                    // The layer structure of a uniform dense decoder (no [layers], no mixer sections).
+                    ..workloads::shipped("smollm2-135m").expect("a shipped card")
                 }
             },
         )
@@ -227,16 +219,8 @@ fn tiny_model_by_hand() {
         norm_eps: 1e-6,
         rope_theta: 10_000.0,
         activation: "silu".into(),
-        sliding_window: None,
-        attention_out_bias: false,
-        attention_sinks: false,
-        qk_norm_scope: workloads::QkNormScope::Head,
-        sandwich_norm: false,
-        layers: None,
-        mamba2: None,
-        deltanet: None,
-        short_conv: None,
-        moe: None,
+        // The layer structure of a uniform dense decoder (no [layers], no mixer sections).
+        ..workloads::shipped("smollm2-135m").expect("a shipped card")
     };
     // Per token per layer: q 8x8=64, k 8x4=32, v 32, o 64, gate/up/down 3x96 = 288 -> 480.
     // Decode, L = 5, B = 3: linear 3 x 2 x 480 = 2880; attention 3 x 2 layers x 2 x (4x2) x 5

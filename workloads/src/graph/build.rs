@@ -485,13 +485,12 @@ impl DecoderGraph {
         let phase = Phase::Decode { kv_len };
         self.phase = phase;
         let batch = self.batch;
+        // One pass of pointers, then the three ops of each layer borrowed at once (no copies).
+        let mut ops: Vec<&mut Op> = self.graph.node_weights_mut().collect();
         for a in &self.attention {
-            let [s, m, v] = a.nodes;
-            let mut ops = [s, m, v].map(|n| self.graph[n].clone());
-            let [score, softmax, value] = &mut ops;
-            set_attention([score, softmax, value], a.heads, a.window, phase, batch);
-            for (n, op) in [s, m, v].into_iter().zip(ops) {
-                self.graph[n] = op;
+            let [s, m, v] = a.nodes.map(|n| n.index());
+            if let Ok([score, softmax, value]) = ops.get_disjoint_mut([s, m, v]) {
+                set_attention([score, softmax, value], a.heads, a.window, phase, batch);
             }
         }
         true
